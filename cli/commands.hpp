@@ -1,0 +1,16 @@
+// Each program registers its roles as CLI11 subcommands. Parsing only records what to run;
+// main() runs it afterwards inside the error guard.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace tcpkit::cli {
+
+// What the parsed command line asks for; returns the exit status.
+using action = std::function<int()>;
+
+void add_sixteen_command(CLI::App& app, action& chosen);
+
+}  // namespace tcpkit::cli

@@ -1,0 +1,77 @@
+#include "common_options.hpp"
+
+#include "tcpkit/errors.hpp"
+
+#include <cstdio>
+
+namespace tcpkit::cli {
+namespace {
+
+clock::duration seconds(double s) {
+  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
+}
+
+}  // namespace
+
+address_family common_options::family() const {
+  if (ipv4) return address_family::v4;
+  if (ipv6) return address_family::v6;
+  return address_family::any;
+}
+
+connect_options common_options::connect() const {
+  connect_options c;
+  c.family = family();
+  c.timeout = seconds(connect_timeout_s);
+  return c;
+}
+
+server_options common_options::server() const {
+  server_options s;
+  s.idle_timeout = seconds(idle_timeout_s);
+  s.max_conns = max_conns;
+  s.once = once;
+  return s;
+}
+
+void add_common_options(CLI::App& command, common_options& options, const char* host_help) {
+  command.add_option("host", options.host, host_help)->required();
+  command.add_option("-p,--port", options.port, "TCP port (default 1060)")->check(CLI::Range(0, 65535));
+  auto* v4 = command.add_flag("-4", options.ipv4, "IPv4 only");
+  command.add_flag("-6", options.ipv6, "IPv6 only")->excludes(v4);
+  command.add_flag("--json", options.json, "machine-readable NDJSON events on stdout (text goes to stderr)");
+  command.add_flag("-q,--quiet", options.quiet, "print nothing but errors");
+}
+
+void add_client_options(CLI::App& command, common_options& options) {
+  command.add_option("--connect-timeout", options.connect_timeout_s, "seconds to wait for the connection (default 10)")
+      ->check(CLI::PositiveNumber);
+  command.add_option("--idle-timeout", options.idle_timeout_s, "give up after this many seconds without progress (default 60)")
+      ->check(CLI::PositiveNumber);
+}
+
+void add_server_options(CLI::App& command, common_options& options) {
+  command.add_option("--idle-timeout", options.idle_timeout_s,
+                     "close a connection with no progress in either direction for this many seconds (default 60)")
+      ->check(CLI::PositiveNumber);
+  command.add_option("--max-conns", options.max_conns, "serve at most N connections at once; close the rest (default: no limit)");
+  command.add_flag("--once", options.once, "serve one connection, then exit with its outcome");
+}
+
+void require_destination_port(const common_options& options) {
+  if (options.port == 0) throw error(errc::usage, "--port", "", "0 is not a port a client can connect to");
+}
+
+output::output(const common_options& options, bool text_to_stderr) {
+  if (options.json) {
+    text_ = std::make_unique<text_reporter>(stderr, stderr, options.quiet);
+    json_ = std::make_unique<json_reporter>(stdout);
+    tee_ = std::make_unique<tee_reporter>(*json_, *text_);
+    active_ = tee_.get();
+  } else {
+    text_ = std::make_unique<text_reporter>(text_to_stderr ? stderr : stdout, stderr, options.quiet);
+    active_ = text_.get();
+  }
+}
+
+}  // namespace tcpkit::cli

@@ -1,0 +1,55 @@
+// Options shared by every program and role, and the reporter they select.
+#pragma once
+
+#include "tcpkit/endpoint.hpp"
+#include "tcpkit/report.hpp"
+#include "tcpkit/server.hpp"
+#include "tcpkit/connect.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+namespace tcpkit::cli {
+
+struct common_options {
+  std::string host;
+  std::uint16_t port = kDefaultPort;
+  bool ipv4 = false;
+  bool ipv6 = false;
+  bool json = false;
+  bool quiet = false;
+  double connect_timeout_s = 10;  // clients
+  double idle_timeout_s = 60;     // servers; clients use it as their no-progress limit
+  std::size_t max_conns = 0;      // servers
+  bool once = false;              // servers
+
+  address_family family() const;
+  connect_options connect() const;
+  server_options server() const;
+};
+
+// HOST, -p/--port, -4/-6, --json, -q; then the role's own.
+void add_common_options(CLI::App& command, common_options& options, const char* host_help);
+void add_client_options(CLI::App& command, common_options& options);
+void add_server_options(CLI::App& command, common_options& options);
+
+// Throws tcpkit::error (errc::usage, exit 2) when a client was given port 0.
+void require_destination_port(const common_options& options);
+
+// Text on stdout (the seeds' output), or with --json: NDJSON on stdout and text on stderr.
+// `text_to_stderr` sends all human text to stderr (the lines server keeps stdout for payload).
+class output {
+ public:
+  output(const common_options& options, bool text_to_stderr = false);
+  reporter& report() { return *active_; }
+
+ private:
+  std::unique_ptr<reporter> text_;
+  std::unique_ptr<reporter> json_;
+  std::unique_ptr<reporter> tee_;
+  reporter* active_;
+};
+
+}  // namespace tcpkit::cli

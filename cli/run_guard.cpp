@@ -1,0 +1,51 @@
+#include "run_guard.hpp"
+
+#include "tcpkit/deadline.hpp"
+#include "tcpkit/errors.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+namespace tcpkit::cli {
+
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tcpkit: %s\n", e.what());
+    return static_cast<int>(classify(e));
+  } catch (...) {
+    std::fprintf(stderr, "tcpkit: unexpected error\n");
+    return static_cast<int>(exit_status::failure);
+  }
+}
+
+run_result run_with_signals(asio::io_context& io, asio::awaitable<int> main, std::chrono::steady_clock::duration grace) {
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  run_result result;
+  std::exception_ptr failure;
+  auto body = [&]() -> asio::awaitable<void> { result.status = co_await std::move(main); };
+  auto wait_for_signal = [&]() -> asio::awaitable<void> {
+    result.signal = co_await signals.async_wait(asio::use_awaitable);
+    result.status = result.signal == SIGINT ? static_cast<int>(exit_status::interrupted) : 128 + result.signal;
+  };
+  auto race = [&]() -> asio::awaitable<void> { co_await run_until(body(), wait_for_signal()); };
+  asio::co_spawn(io, race(), [&](std::exception_ptr e) {
+    failure = e;
+    io.stop();
+  });
+  io.run();
+  if (result.signal != 0) {
+    io.restart();
+    io.run_for(grace);  // returns as soon as the remaining sessions have ended
+  }
+  if (failure) std::rethrow_exception(failure);
+  return result;
+}
+
+}  // namespace tcpkit::cli

@@ -1,0 +1,33 @@
+// Resolving a name and connecting to it: the client side of the three-way handshake.
+//
+// connect() is a real network operation and can fail: refused (nothing listens there),
+// unreachable, or silence until the deadline. Every address the name resolves to is tried in
+// order, all within one total deadline.
+#pragma once
+
+#include "tcpkit/deadline.hpp"
+#include "tcpkit/endpoint.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+
+#include <string_view>
+
+namespace tcpkit {
+
+struct connect_options {
+  address_family family = address_family::any;
+  clock::duration timeout = std::chrono::seconds(10);  // total, across resolution and all addresses
+  bool no_delay = false;                               // TCP_NODELAY on the connected socket
+};
+
+// Connects to `host`:`port`. Throws tcpkit::error: "resolve HOST:PORT" (exit 5) when the name
+// does not resolve, "connect ADDR:PORT" with the last address's reason (exit 3), or
+// "connect HOST:PORT: timed out" (exit 4) when the deadline passes.
+asio::awaitable<tcp::socket> async_connect_to(std::string_view host, std::uint16_t port, connect_options options = {});
+
+// The blocking form: runs the coroutine on `io` until connected. The returned socket is
+// blocking and may be used from any thread.
+tcp::socket connect_to(asio::io_context& io, std::string_view host, std::uint16_t port, connect_options options = {});
+
+}  // namespace tcpkit

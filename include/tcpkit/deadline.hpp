@@ -1,0 +1,66 @@
+// Deadlines for coroutines. Asio 1.22 has no cancel_after, so an operation is raced against a
+// timer with awaitable_operators: whichever finishes first cancels the other.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <chrono>
+
+namespace tcpkit {
+
+using clock = std::chrono::steady_clock;
+
+// Completes after `duration`; throws operation_aborted if cancelled first.
+asio::awaitable<void> sleep_for(clock::duration duration);
+
+// Runs `op` until it completes or `stop` completes first, whichever is earlier; the other is
+// cancelled and has finished when this returns. Returns true if `op` completed; an exception
+// from `op` is rethrown here, unless `stop` had already won (then `op` was only cancelled).
+//
+// Prefer this to a bare `op || stop`: in Asio 1.22 `||` waits for the first branch to complete
+// *successfully*, so when `op` throws, `stop` is not cancelled and the exception surfaces only
+// once `stop` ends on its own (Asio issue #1094). A watchdog of 60 s would turn a failure into
+// a 60 s hang. Here `op`'s exception is captured inside its branch, which then completes
+// normally and cancels `stop` at once.
+asio::awaitable<bool> run_until(asio::awaitable<void> op, asio::awaitable<void> stop);
+
+// Runs `a` and `b` concurrently until both complete. If either throws, the other is cancelled
+// and, once it has finished, the first exception is rethrown.
+//
+// Prefer this to a bare `a && b`: in Asio 1.22, when one branch fails and the other then fails
+// with operation_aborted because it was cancelled, `&&` throws multiple_exceptions holding the
+// exception of the *first branch in the expression*, which may be the cancellation rather
+// than the failure that caused it.
+asio::awaitable<void> run_both(asio::awaitable<void> a, asio::awaitable<void> b);
+
+// run_until() against a timer: true if `op` completed within `limit`.
+asio::awaitable<bool> complete_within(asio::awaitable<void> op, clock::duration limit);
+
+// An inactivity deadline shared by a session and its watchdog:
+//
+//     co_await run_until(session(socket, idle), idle.expired());
+//
+// The session calls touch() whenever bytes move in either direction; expired() completes only
+// once `timeout` has passed with no touch(), which cancels the session. One timer per
+// connection, re-armed lazily, so touching costs a clock read, not a syscall.
+class idle_deadline {
+ public:
+  explicit idle_deadline(clock::duration timeout) : timeout_(timeout), deadline_(clock::now() + timeout) {}
+
+  void touch() noexcept { deadline_ = clock::now() + timeout_; }
+  clock::duration timeout() const noexcept { return timeout_; }
+  bool has_expired() const noexcept { return clock::now() >= deadline_; }
+
+  // Completes when the deadline has passed without a touch().
+  asio::awaitable<void> expired();
+
+ private:
+  clock::duration timeout_;
+  clock::time_point deadline_;
+};
+
+}  // namespace tcpkit

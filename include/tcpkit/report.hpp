@@ -1,0 +1,110 @@
+// Reporting: the library describes what happens as events; a reporter chosen by the caller
+// turns them into the seeds' human text, into NDJSON (SPEC §5), or into nothing. The library
+// itself never writes to stdout or stderr.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tcpkit {
+
+// The JSON "event" values. `note` is a line for people only (e.g. "Waiting to accept a new
+// connection") and has no JSON form.
+enum class event_type { start, connection, progress, end, error, note };
+
+std::string_view to_string(event_type type) noexcept;
+
+// Bytes from the wire, shown escaped and quoted in text, and as a JSON string in JSON.
+struct payload {
+  std::string bytes;
+};
+
+struct field {
+  using value_type = std::variant<std::string, std::int64_t, std::uint64_t, double, bool, payload>;
+  std::string_view key;  // snake_case with the unit in the name: bytes_sent, seconds, mb_per_s
+  value_type value;
+};
+
+struct event {
+  event_type type;
+  // Human text as an fmt template over the fields' keys: "Listening at {local}". Empty: the
+  // event has no human form. May hold several lines.
+  std::string_view text;
+  std::vector<field> fields;
+  // A progress line people see updated in place ("\r  N bytes sent"), only on a terminal.
+  bool transient = false;
+};
+
+class reporter {
+ public:
+  virtual ~reporter() = default;
+  // Thread-safe: sessions on several threads may report at once; each event is written whole.
+  virtual void emit(const event& e) = 0;
+};
+
+// Discards everything.
+class null_reporter final : public reporter {
+ public:
+  void emit(const event&) override {}
+};
+
+// The seeds' text. Errors go to `err`, everything else to `out` (unless quiet), one flush per
+// event so pipes see lines as they happen. Transient lines are drawn with "\r" when `out` is a
+// terminal and skipped otherwise; on a terminal, the next line written to `out` replaces the
+// transient one (a status line that log lines are printed over).
+class text_reporter final : public reporter {
+ public:
+  text_reporter(std::FILE* out, std::FILE* err, bool quiet);
+  void emit(const event& e) override;
+
+ private:
+  std::FILE* out_;
+  std::FILE* err_;
+  bool quiet_;
+  bool out_is_tty_;
+  bool transient_pending_ = false;  // a "\r" line is on screen and needs a newline first
+  std::mutex mutex_;
+};
+
+// NDJSON: one object per event and line, flushed, with "event" and "schema_version" first.
+class json_reporter final : public reporter {
+ public:
+  static constexpr int kSchemaVersion = 1;
+  explicit json_reporter(std::FILE* out);
+  void emit(const event& e) override;
+
+ private:
+  std::FILE* out_;
+  std::mutex mutex_;
+};
+
+// Sends every event to two reporters (JSON on stdout, text on stderr).
+class tee_reporter final : public reporter {
+ public:
+  tee_reporter(reporter& first, reporter& second) : first_(first), second_(second) {}
+  void emit(const event& e) override {
+    first_.emit(e);
+    second_.emit(e);
+  }
+
+ private:
+  reporter& first_;
+  reporter& second_;
+};
+
+// The human text of an event: its template with the fields filled in.
+std::string render_text(const event& e);
+
+// One JSON object, without the trailing newline.
+std::string render_json(const event& e);
+
+// A JSON string literal (with quotes). Bytes outside printable ASCII become \u00XX escapes,
+// so any payload yields valid JSON.
+std::string json_quote(std::string_view text);
+
+}  // namespace tcpkit

@@ -1,0 +1,69 @@
+#include "tcpkit/close.hpp"
+
+#include <asio/redirect_error.hpp>
+#include <asio/socket_base.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <poll.h>
+
+#include <array>
+
+namespace tcpkit {
+namespace {
+
+constexpr std::size_t kDrainChunk = 16 * 1024;
+
+// Reads and discards until EOF. Returns clean on EOF, reset on any other error.
+asio::awaitable<close_outcome> discard_until_eof(tcp::socket& socket) {
+  std::array<char, kDrainChunk> scratch;
+  for (;;) {
+    std::error_code ec;
+    co_await socket.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::eof) co_return close_outcome::clean;
+    if (ec) co_return close_outcome::reset;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::duration drain) {
+  std::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  close_outcome outcome = close_outcome::reset;
+  if (!ec) {
+    auto drained = [&]() -> asio::awaitable<void> { outcome = co_await discard_until_eof(socket); };
+    if (!co_await complete_within(drained(), drain)) outcome = close_outcome::timed_out;
+  }
+  socket.close(ec);
+  co_return outcome;
+}
+
+close_outcome graceful_close(tcp::socket& socket, clock::duration drain) {
+  std::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  close_outcome outcome = ec ? close_outcome::reset : close_outcome::timed_out;
+  const auto deadline = clock::now() + drain;
+  std::array<char, kDrainChunk> scratch;
+  while (!ec) {
+    // poll() bounds each wait by what is left of the deadline; the socket stays blocking.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() <= 0) break;
+    pollfd pfd{socket.native_handle(), POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    socket.read_some(asio::buffer(scratch), ec);
+    if (ec == asio::error::eof) outcome = close_outcome::clean;
+    else if (ec) outcome = close_outcome::reset;
+  }
+  socket.close(ec);
+  return outcome;
+}
+
+void abort_connection(tcp::socket& socket) noexcept {
+  std::error_code ec;
+  socket.set_option(asio::socket_base::linger(true, 0), ec);
+  socket.close(ec);
+}
+
+}  // namespace tcpkit

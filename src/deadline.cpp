@@ -1,0 +1,72 @@
+#include "tcpkit/deadline.hpp"
+
+namespace tcpkit {
+
+using namespace asio::experimental::awaitable_operators;
+
+asio::awaitable<void> sleep_for(clock::duration duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+namespace {
+
+asio::awaitable<void> capture_exception(asio::awaitable<void> op, std::exception_ptr& failure) {
+  try {
+    co_await std::move(op);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+}
+
+}  // namespace
+
+asio::awaitable<bool> run_until(asio::awaitable<void> op, asio::awaitable<void> stop) {
+  std::exception_ptr failure;
+  const auto winner = co_await (capture_exception(std::move(op), failure) || std::move(stop));
+  // When `stop` won, `op` was cancelled, and what it threw (operation_aborted) is only the echo
+  // of that cancellation: the caller learns what happened from the result.
+  if (failure && winner.index() == 0) std::rethrow_exception(failure);
+  co_return winner.index() == 0;
+}
+
+namespace {
+
+// Records the first exception thrown by either branch of run_both, then lets it propagate so
+// that `&&` cancels the other branch.
+asio::awaitable<void> record_first_exception(asio::awaitable<void> op, std::exception_ptr& first) {
+  try {
+    co_await std::move(op);
+  } catch (...) {
+    if (!first) first = std::current_exception();
+    throw;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> run_both(asio::awaitable<void> a, asio::awaitable<void> b) {
+  std::exception_ptr first;
+  try {
+    co_await (record_first_exception(std::move(a), first) && record_first_exception(std::move(b), first));
+  } catch (...) {
+    if (first) std::rethrow_exception(first);
+    throw;
+  }
+}
+
+asio::awaitable<bool> complete_within(asio::awaitable<void> op, clock::duration limit) {
+  co_return co_await run_until(std::move(op), sleep_for(limit));
+}
+
+asio::awaitable<void> idle_deadline::expired() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  // The session moves deadline_ forward as it makes progress; sleep until the latest deadline
+  // and finish only if nothing moved it meanwhile.
+  while (clock::now() < deadline_) {
+    timer.expires_at(deadline_);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+}  // namespace tcpkit

@@ -1,0 +1,137 @@
+#include "tcpkit/report.hpp"
+
+#include "tcpkit/escape.hpp"
+
+#include <fmt/args.h>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+namespace tcpkit {
+
+std::string_view to_string(event_type type) noexcept {
+  switch (type) {
+    case event_type::start: return "start";
+    case event_type::connection: return "connection";
+    case event_type::progress: return "progress";
+    case event_type::end: return "end";
+    case event_type::error: return "error";
+    case event_type::note: return "note";
+  }
+  return "unknown";
+}
+
+std::string render_text(const event& e) {
+  fmt::dynamic_format_arg_store<fmt::format_context> args;
+  for (const auto& f : e.fields) {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, payload>) {
+            args.push_back(fmt::arg(f.key.data(), quote_bytes(v.bytes)));
+          } else {
+            args.push_back(fmt::arg(f.key.data(), v));
+          }
+        },
+        f.value);
+  }
+  return fmt::vformat(e.text, args);
+}
+
+std::string json_quote(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (byte) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (byte >= 0x20 && byte < 0x7f) {
+          out += c;
+        } else {
+          out += "\\u00";
+          out += kHex[byte >> 4];
+          out += kHex[byte & 0xf];
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string render_json(const event& e) {
+  std::string out = fmt::format(R"({{"event":"{}","schema_version":{})", to_string(e.type),
+                                json_reporter::kSchemaVersion);
+  for (const auto& f : e.fields) {
+    out += ',';
+    out += json_quote(f.key);
+    out += ':';
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, payload>) {
+            out += json_quote(v.bytes);
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            out += json_quote(v);
+          } else if constexpr (std::is_same_v<T, bool>) {
+            out += v ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, double>) {
+            out += fmt::format("{:.6g}", v);
+          } else {
+            out += fmt::to_string(v);
+          }
+        },
+        f.value);
+  }
+  out += '}';
+  return out;
+}
+
+text_reporter::text_reporter(std::FILE* out, std::FILE* err, bool quiet)
+    : out_(out), err_(err), quiet_(quiet), out_is_tty_(::isatty(::fileno(out)) == 1) {}
+
+void text_reporter::emit(const event& e) {
+  if (e.text.empty()) return;
+  const bool is_error = e.type == event_type::error;
+  if (quiet_ && !is_error) return;
+  if (e.transient && !out_is_tty_) return;
+  const std::string line = render_text(e);
+  std::lock_guard lock(mutex_);
+  std::FILE* stream = is_error ? err_ : out_;
+  if (transient_pending_ && !e.transient && stream != out_) {
+    std::fputc('\n', out_);  // the status line stays as it was; the other stream writes below it
+    std::fflush(out_);
+    transient_pending_ = false;
+  }
+  // A transient line is a status line at the bottom of the screen: the next one redraws it,
+  // and a lasting line on the same stream takes its place ("\r", text, erase to end of line),
+  // so that "\r  1000 bytes sent" followed by the final "  1024 bytes sent" shows one line.
+  if (e.transient) {
+    std::fprintf(stream, "\r%s\x1b[K", line.c_str());
+    transient_pending_ = true;
+  } else if (transient_pending_) {
+    std::fprintf(stream, "\r%s\x1b[K\n", line.c_str());
+    transient_pending_ = false;
+  } else {
+    std::fprintf(stream, "%s\n", line.c_str());
+  }
+  std::fflush(stream);
+}
+
+json_reporter::json_reporter(std::FILE* out) : out_(out) {}
+
+void json_reporter::emit(const event& e) {
+  if (e.type == event_type::note) return;
+  const std::string line = render_json(e);
+  std::lock_guard lock(mutex_);
+  std::fprintf(out_, "%s\n", line.c_str());
+  std::fflush(out_);
+}
+
+}  // namespace tcpkit

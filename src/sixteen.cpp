@@ -1,0 +1,100 @@
+#include "tcpkit/sixteen.hpp"
+
+#include "tcpkit/close.hpp"
+#include "tcpkit/errors.hpp"
+#include "tcpkit/io.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace tcpkit {
+namespace {
+
+std::string_view to_string(close_outcome outcome) {
+  switch (outcome) {
+    case close_outcome::clean: return "fin";
+    case close_outcome::timed_out: return "drain_timeout";
+    case close_outcome::reset: return "reset";
+  }
+  return "unknown";
+}
+
+double seconds_since(clock::time_point start) {
+  return std::chrono::duration<double>(clock::now() - start).count();
+}
+
+}  // namespace
+
+server_options sixteen_server_options(server_options base) {
+  base.waiting_text = "Waiting to accept a new connection";
+  return base;
+}
+
+asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context& context) {
+  const auto start = clock::now();
+  const std::string peer = peer_name(socket);
+  context.report.emit({event_type::connection,
+                       "We have accepted a connection from {peer}\n  Socket name: {local}\n  Socket peer: {peer}",
+                       {{"conn", context.id}, {"local", local_name(socket)}, {"peer", peer}}});
+  set_no_delay(socket);
+
+  std::array<char, kSixteenOctets> message{};
+  co_await async_recv_exact(socket, asio::buffer(message), &context.idle, peer);
+  context.report.emit({event_type::progress,
+                       "  Incoming sixteen-octet message: {message}",
+                       {{"conn", context.id},
+                        {"message", payload{std::string(message.data(), message.size())}},
+                        {"bytes_received", std::uint64_t{kSixteenOctets}}}});
+
+  co_await async_send_all(socket, asio::buffer(kFarewell), &context.idle, peer);
+  const close_outcome outcome = co_await async_graceful_close(socket);
+  context.report.emit({event_type::end,
+                       "  Reply sent, socket closed",
+                       {{"conn", context.id},
+                        {"peer", peer},
+                        {"bytes_sent", std::uint64_t{kFarewell.size()}},
+                        {"bytes_received", std::uint64_t{kSixteenOctets}},
+                        {"seconds", seconds_since(start)},
+                        {"close", std::string(to_string(outcome))}}});
+}
+
+asio::awaitable<sixteen_result> run_sixteen_client(const sixteen_client_options& options, reporter& report) {
+  const auto start = clock::now();
+  connect_options connect = options.connect;
+  connect.no_delay = true;
+  tcp::socket socket = co_await async_connect_to(options.host, options.port, connect);
+  const std::string peer = peer_name(socket);
+  report.emit({event_type::connection,
+               "Client has been assigned socket name {local}",
+               {{"local", local_name(socket)}, {"peer", peer}}});
+
+  idle_deadline idle(options.io_timeout);
+  std::array<char, kSixteenOctets> reply{};
+  auto exchange = [&]() -> asio::awaitable<void> {
+    co_await async_send_all(socket, asio::buffer(options.message), &idle, peer);
+    // Half-close: "that is all I will send". A server still waiting for 16 bytes now sees EOF
+    // at once and says how many arrived, instead of both sides waiting for each other.
+    std::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) throw error(ec, "shutdown", peer);
+    co_await async_recv_exact(socket, asio::buffer(reply), &idle, peer);
+  };
+  if (!co_await run_until(exchange(), idle.expired())) {
+    throw error(errc::timed_out, "recv", peer,
+                fmt::format("no reply for {:g} s", std::chrono::duration<double>(options.io_timeout).count()));
+  }
+  co_await async_graceful_close(socket);
+
+  sixteen_result result{std::string(reply.data(), reply.size()), seconds_since(start)};
+  report.emit({event_type::end,
+               "The server said {reply}",
+               {{"peer", peer},
+                {"reply", payload{result.reply}},
+                {"bytes_sent", std::uint64_t{options.message.size()}},
+                {"bytes_received", std::uint64_t{kSixteenOctets}},
+                {"seconds", result.seconds}}});
+  co_return result;
+}
+
+}  // namespace tcpkit
