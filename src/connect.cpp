@@ -65,7 +65,7 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(std::string_view host, std::
 
 }  // namespace
 
-asio::awaitable<tcp::socket> async_connect_to(std::string_view host, std::uint16_t port, connect_options options) {
+asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t port, connect_options options) {
   const auto deadline = clock::now() + options.timeout;
   const auto endpoints = co_await resolve(host, port, options, deadline);
 
@@ -98,7 +98,7 @@ tcp::socket connect_to(asio::io_context& io, std::string_view host, std::uint16_
   // co_spawn's result must be default-constructible and a socket is not, so the coroutine
   // hands the socket over through an optional.
   std::optional<tcp::socket> connected;
-  auto task = [&]() -> asio::awaitable<void> { connected.emplace(co_await async_connect_to(host, port, options)); };
+  auto task = [&]() -> asio::awaitable<void> { connected.emplace(co_await async_connect_to(std::string(host), port, options)); };
   auto done = asio::co_spawn(io, task(), asio::use_future);
   io.restart();
   io.run();

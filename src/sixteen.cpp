@@ -59,7 +59,7 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
                         {"close", std::string(to_string(outcome))}}});
 }
 
-asio::awaitable<sixteen_result> run_sixteen_client(const sixteen_client_options& options, reporter& report) {
+asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options options, reporter& report) {
   const auto start = clock::now();
   connect_options connect = options.connect;
   connect.no_delay = true;

@@ -11,6 +11,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace tcpkit {
@@ -24,7 +25,8 @@ struct connect_options {
 // Connects to `host`:`port`. Throws tcpkit::error: "resolve HOST:PORT" (exit 5) when the name
 // does not resolve, "connect ADDR:PORT" with the last address's reason (exit 3), or
 // "connect HOST:PORT: timed out" (exit 4) when the deadline passes.
-asio::awaitable<tcp::socket> async_connect_to(std::string_view host, std::uint16_t port, connect_options options = {});
+// Coroutine parameters are taken by value: a coroutine may outlive the caller's temporaries.
+asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t port, connect_options options = {});
 
 // The blocking form: runs the coroutine on `io` until connected. The returned socket is
 // blocking and may be used from any thread.

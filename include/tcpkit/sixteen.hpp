@@ -41,7 +41,8 @@ struct sixteen_result {
 
 // Connects, sends the message, half-closes (so a message shorter than 16 bytes ends in the
 // server's EOF message instead of a wait), reads exactly 16 bytes back, closes gracefully.
-// Throws tcpkit::error (connect, resolve, timeout) or short_read.
-asio::awaitable<sixteen_result> run_sixteen_client(const sixteen_client_options& options, reporter& report);
+// Throws tcpkit::error (connect, resolve, timeout) or short_read. `report` must outlive the
+// coroutine; the options are copied into it.
+asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options options, reporter& report);
 
 }  // namespace tcpkit
