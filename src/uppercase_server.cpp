@@ -1,0 +1,77 @@
+#include "tcpkit/uppercase_server.hpp"
+
+#include "tcpkit/close.hpp"
+#include "tcpkit/errors.hpp"
+#include "tcpkit/io.hpp"
+#include "tcpkit/uppercase.hpp"
+
+#include <asio/error.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <memory>
+
+namespace tcpkit {
+namespace {
+
+// A server may serve many connections, each with its own progress line: fewer updates than
+// the client's.
+constexpr auto kProgressInterval = std::chrono::milliseconds(250);
+
+double seconds_since(clock::time_point start) { return std::chrono::duration<double>(clock::now() - start).count(); }
+
+}  // namespace
+
+asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk) {
+  const auto start = clock::now();
+  const std::string peer = peer_name(socket);
+  context.report.emit({event_type::connection,
+                       "Processing up to {chunk_bytes} bytes at a time from {peer}",
+                       {{"conn", context.id},
+                        {"peer", peer},
+                        {"local", local_name(socket)},
+                        {"chunk_bytes", std::uint64_t{chunk}}}});
+
+  // Not zero-filled: pages are touched only as data arrives, so an idle or short connection
+  // costs little even with a large chunk.
+  const auto buffer = std::make_unique_for_overwrite<unsigned char[]>(chunk);
+  std::uint64_t processed = 0;
+  auto last_progress = start;
+  for (;;) {
+    std::error_code ec;
+    const std::size_t n = co_await socket.async_read_some(asio::buffer(buffer.get(), chunk),
+                                                          asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::eof) break;
+    if (ec) throw error(ec, "recv", peer);
+    context.idle.touch();
+    uppercase_in_place(buffer.get(), n);
+    co_await async_send_all(socket, asio::buffer(buffer.get(), n), &context.idle, peer);
+    processed += n;
+    if (const auto now = clock::now(); now - last_progress >= kProgressInterval) {
+      last_progress = now;
+      context.report.emit({event_type::progress,
+                           "  {bytes_processed} bytes processed so far",
+                           {{"conn", context.id}, {"bytes_processed", processed}},
+                           true});
+    }
+  }
+
+  // The client's EOF arrived and every reply is sent: our FIN follows the last byte.
+  const close_outcome outcome = co_await async_graceful_close(socket);
+  context.report.emit({event_type::end,
+                       "  {bytes_received} bytes processed\n  Socket closed",
+                       {{"conn", context.id},
+                        {"peer", peer},
+                        {"bytes_received", processed},
+                        {"bytes_sent", processed},
+                        {"seconds", seconds_since(start)},
+                        {"close", std::string(to_string(outcome))}}});
+}
+
+session_handler uppercase_handler(std::size_t chunk) {
+  return [chunk](tcp::socket& socket, session_context& context) {
+    return serve_uppercase_client(socket, context, chunk);
+  };
+}
+
+}  // namespace tcpkit

@@ -1,0 +1,81 @@
+// run_until and run_both: the two ways tcpkit joins coroutines, and the Asio 1.22 pitfalls
+// they exist to avoid.
+#include "tcpkit/deadline.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_future.hpp>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace tcpkit {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A timer as the operation under test (what a real operation's waiting looks like to Asio).
+asio::awaitable<void> elapse(clock::duration delay) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+asio::awaitable<void> fail_after(clock::duration delay, const char* message) {
+  co_await elapse(delay);
+  throw std::runtime_error(message);
+}
+
+// Runs `body` to completion on a fresh io_context, bounded so that a regression fails instead
+// of hanging; returns how long it took.
+template <class Body>
+clock::duration run(Body body) {
+  asio::io_context io;
+  const auto start = clock::now();
+  auto done = asio::co_spawn(io, body(), asio::use_future);
+  io.run_for(10s);
+  EXPECT_EQ(done.wait_for(0s), std::future_status::ready) << "did not finish";
+  done.get();
+  return clock::now() - start;
+}
+
+TEST(Deadline, RunUntilReturnsFalseWhenStopWinsEvenIfTheCancelledOpThrows) {
+  bool completed = true;
+  const auto took = run([&]() -> asio::awaitable<void> { completed = co_await complete_within(elapse(10s), 50ms); });
+  EXPECT_FALSE(completed);
+  EXPECT_LT(took, 5s);
+}
+
+TEST(Deadline, RunUntilRethrowsTheOpsOwnFailureAtOnce) {
+  const auto took = run([&]() -> asio::awaitable<void> {
+    EXPECT_THROW(co_await complete_within(fail_after(10ms, "boom"), 10s), std::runtime_error);
+  });
+  EXPECT_LT(took, 5s);  // not after the 10 s watchdog
+}
+
+TEST(Deadline, RunBothRethrowsTheFirstFailureNotTheCancellation) {
+  std::string message;
+  const auto took = run([&]() -> asio::awaitable<void> {
+    try {
+      co_await run_both(elapse(10s), fail_after(20ms, "the real failure"));  // the failing branch is second
+    } catch (const std::runtime_error& e) {
+      message = e.what();
+    }
+  });
+  EXPECT_EQ(message, "the real failure");
+  EXPECT_LT(took, 5s);
+}
+
+TEST(Deadline, RunBothWaitsForBoth) {
+  int finished = 0;
+  run([&]() -> asio::awaitable<void> {
+    auto step = [&](clock::duration d) -> asio::awaitable<void> {
+      co_await elapse(d);
+      ++finished;
+    };
+    co_await run_both(step(10ms), step(30ms));
+  });
+  EXPECT_EQ(finished, 2);
+}
+
+}  // namespace
+}  // namespace tcpkit
