@@ -1,0 +1,42 @@
+// The lines client: sends a file (or stdin) to a lines server in large writes, half-closes,
+// and checks the server's acknowledgement against what it sent (tcpkit/lines_protocol.hpp).
+//
+// Sending and receiving run at once, so a server that refuses the data early ("error: line
+// too long ...") is heard even while we are still sending, and its words become the error.
+#pragma once
+
+#include "tcpkit/connect.hpp"
+#include "tcpkit/fd_source.hpp"
+#include "tcpkit/lines_protocol.hpp"
+#include "tcpkit/report.hpp"
+
+#include <asio/awaitable.hpp>
+
+#include <string>
+
+namespace tcpkit {
+
+struct lines_client_options {
+  std::string host;
+  std::uint16_t port = kDefaultPort;
+  connect_options connect;
+  std::string input_name = "stdin";  // for messages
+  clock::duration io_timeout = std::chrono::seconds(60);  // no progress on the connection: give up
+};
+
+struct lines_client_result {
+  line_count sent;
+  line_count acknowledged;  // equal to `sent`, or run_lines_client threw
+  double seconds = 0;
+};
+
+// Connects, sends every byte of `input`, half-closes, and waits for the acknowledgement.
+// Waiting for `input` (a person typing) does not count against io_timeout. Throws
+// tcpkit::error: errc::data_mismatch (exit 6) when the acknowledgement differs from what was
+// sent or the server answered something else (its words are quoted in the message),
+// errc::short_read when it closed without answering, errc::timed_out, or the connect/send
+// error.
+asio::awaitable<lines_client_result> run_lines_client(const lines_client_options& options, byte_source& input,
+                                                      reporter& report);
+
+}  // namespace tcpkit

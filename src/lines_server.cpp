@@ -1,0 +1,83 @@
+#include "tcpkit/lines_server.hpp"
+
+#include "tcpkit/close.hpp"
+#include "tcpkit/errors.hpp"
+#include "tcpkit/io.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+
+namespace tcpkit {
+namespace {
+
+double seconds_since(clock::time_point start) { return std::chrono::duration<double>(clock::now() - start).count(); }
+
+// Tells the client why it is cut off, then closes. Best effort: a client that does not read
+// gets the reset alone. The drain after the shutdown gives the explanation time to arrive
+// before the close resets a connection that still has unread input.
+asio::awaitable<void> refuse(tcp::socket& socket, const error& reason) {
+  const std::string notice = fmt::format("{}{}\n", kRefusalPrefix, reason.reason());
+  auto tell = [&]() -> asio::awaitable<void> { co_await async_send_all(socket, asio::buffer(notice)); };
+  try {
+    co_await complete_within(tell(), kRefusalDrain);
+  } catch (const error&) {
+    // The client is gone already; closing is all that is left.
+  }
+  co_await async_graceful_close(socket, kRefusalDrain);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& context, line_sink& sink,
+                                         lines_server_options options) {
+  const auto start = clock::now();
+  const std::string peer = peer_name(socket);
+  context.report.emit({event_type::connection,
+                       "Reading lines from {peer}",
+                       {{"conn", context.id}, {"local", local_name(socket)}, {"peer", peer}}});
+
+  line_reader reader(socket, options.max_line, &context.idle, peer);
+  std::optional<error> too_long;
+  try {
+    while (auto block = co_await reader.async_read_lines()) {
+      // Waiting for the sink is our side's slowness, not the client's inactivity.
+      const auto hold = context.idle.hold();
+      co_await sink.async_write(*block);
+    }
+  } catch (const error& e) {
+    if (e.code() != errc::line_too_long) throw;
+    too_long = e;  // refused below: a catch handler cannot co_await
+  }
+  const line_count received{reader.lines_read(), reader.bytes_read()};
+
+  if (too_long) {
+    co_await refuse(socket, *too_long);
+    throw error(too_long->code(), too_long->operation(), too_long->endpoint(),
+                fmt::format("{}; connection closed after {}", too_long->reason(), describe(received)));
+  }
+
+  {
+    const auto hold = context.idle.hold();
+    co_await sink.async_flush();
+  }
+  const std::string ack = format_ack(received);
+  co_await async_send_all(socket, asio::buffer(ack), &context.idle, peer);
+  const close_outcome outcome = co_await async_graceful_close(socket);
+  context.report.emit({event_type::end,
+                       "  {peer}: received {lines_received} lines, {bytes_received} bytes; acknowledged, socket closed",
+                       {{"conn", context.id},
+                        {"peer", peer},
+                        {"lines_received", received.lines},
+                        {"bytes_received", received.bytes},
+                        {"seconds", seconds_since(start)},
+                        {"close", std::string(to_string(outcome))}}});
+}
+
+session_handler lines_session(line_sink& sink, lines_server_options options) {
+  return [&sink, options](tcp::socket& socket, session_context& context) {
+    return serve_lines_client(socket, context, sink, options);
+  };
+}
+
+}  // namespace tcpkit
