@@ -12,5 +12,8 @@ namespace tcpkit::cli {
 using action = std::function<int()>;
 
 void add_sixteen_command(CLI::App& app, action& chosen);
+void add_lines_command(CLI::App& app, action& chosen);
+void add_uppercase_command(CLI::App& app, action& chosen);
+void add_bench_command(CLI::App& app, action& chosen);
 
 }  // namespace tcpkit::cli

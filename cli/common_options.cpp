@@ -63,7 +63,11 @@ void require_destination_port(const common_options& options) {
 }
 
 output::output(const common_options& options, bool text_to_stderr) {
-  if (options.json) {
+  if (options.json && text_to_stderr) {
+    // stdout carries payload, and one stream cannot hold both JSON and text: JSON alone.
+    json_ = std::make_unique<json_reporter>(stderr);
+    active_ = json_.get();
+  } else if (options.json) {
     text_ = std::make_unique<text_reporter>(stderr, stderr, options.quiet);
     json_ = std::make_unique<json_reporter>(stdout);
     tee_ = std::make_unique<tee_reporter>(*json_, *text_);

@@ -39,7 +39,8 @@ void add_server_options(CLI::App& command, common_options& options);
 void require_destination_port(const common_options& options);
 
 // Text on stdout (the seeds' output), or with --json: NDJSON on stdout and text on stderr.
-// `text_to_stderr` sends all human text to stderr (the lines server keeps stdout for payload).
+// `text_to_stderr` sends all human text to stderr (the lines server keeps stdout for payload);
+// with --json it sends the NDJSON there instead, and no text.
 class output {
  public:
   output(const common_options& options, bool text_to_stderr = false);

@@ -20,11 +20,15 @@ int main(int argc, char** argv) {
   app.footer(
       "Programs: sixteen (alias simple), uppercase, lines. Each has a server and a client role:\n"
       "  tcpkit sixteen server \"\"            tcpkit sixteen client 127.0.0.1\n"
+      "Load generator for any server of those programs: tcpkit bench sixteen|uppercase|lines HOST -p PORT\n"
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 cannot connect/listen, 4 timeout,\n"
       "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 130 SIGINT.");
 
   tcpkit::cli::action chosen;
   tcpkit::cli::add_sixteen_command(app, chosen);
+  tcpkit::cli::add_lines_command(app, chosen);
+  tcpkit::cli::add_uppercase_command(app, chosen);
+  tcpkit::cli::add_bench_command(app, chosen);
 
   try {
     app.parse(argc, argv);

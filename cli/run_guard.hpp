@@ -19,11 +19,17 @@ struct run_result {
   int signal = 0;  // the signal that cancelled `main`, 0 if none
 };
 
-// Runs `main` on `io`. SIGINT or SIGTERM cancels it: a server's accept loop stops, a client's
-// exchange stops where it is. Work `main` leaves behind (sessions still being served) gets up
-// to `grace` to finish after a signal, and is abandoned after normal completion.
-// `main`'s exceptions propagate.
-run_result run_with_signals(asio::io_context& io, asio::awaitable<int> main,
-                            std::chrono::steady_clock::duration grace = std::chrono::seconds(2));
+// Runs `main` on `io`. SIGINT or SIGTERM cancels it (a server's accept loop stops, a client's
+// exchange stops where it is) and calls `on_signal` on the io_context's thread (a server uses it
+// to close its live sessions gracefully). Work `main` leaves behind gets up to `grace` to finish
+// after a signal, and is abandoned after normal completion. `main`'s exceptions propagate.
+run_result run_with_signals(asio::io_context& io, asio::awaitable<int> main, const std::function<void()>& on_signal = {},
+                            std::chrono::steady_clock::duration grace = std::chrono::seconds(3));
+
+// For blocking work (threads, blocking sockets): runs `body` on a worker thread while this one
+// waits for SIGINT or SIGTERM. A signal calls `stop` (on this thread), which must make `body`
+// return soon, e.g. by requesting a std::stop_token that `body` watches. Returns when `body`
+// has returned; its exceptions propagate.
+run_result run_blocking_with_signals(const std::function<int()>& body, const std::function<void()>& stop);
 
 }  // namespace tcpkit::cli

@@ -28,7 +28,7 @@ int run_server(const common_options& options) {
     co_await srv.run(serve_sixteen_client);
     co_return 0;
   };
-  const run_result result = run_with_signals(io, main());
+  const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
   const auto& stats = srv.stats();
   out.report().emit({event_type::end,
                      "Served {connections} connections: {failed} failed, {refused} refused",

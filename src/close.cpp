@@ -26,6 +26,15 @@ asio::awaitable<close_outcome> discard_until_eof(tcp::socket& socket) {
 
 }  // namespace
 
+std::string_view to_string(close_outcome outcome) noexcept {
+  switch (outcome) {
+    case close_outcome::clean: return "fin";
+    case close_outcome::timed_out: return "drain_timeout";
+    case close_outcome::reset: return "reset";
+  }
+  return "unknown";
+}
+
 asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::duration drain) {
   std::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);

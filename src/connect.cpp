@@ -94,6 +94,11 @@ asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t po
   throw error(last_error, "connect", format_endpoint(last_endpoint));
 }
 
+asio::awaitable<std::vector<tcp::endpoint>> async_resolve_endpoints(std::string host, std::uint16_t port,
+                                                                    connect_options options) {
+  co_return co_await resolve(host, port, options, clock::now() + options.timeout);
+}
+
 tcp::socket connect_to(asio::io_context& io, std::string_view host, std::uint16_t port, connect_options options) {
   // co_spawn's result must be default-constructible and a socket is not, so the coroutine
   // hands the socket over through an optional.

@@ -1,5 +1,7 @@
 #include "tcpkit/deadline.hpp"
 
+#include <asio/redirect_error.hpp>
+
 namespace tcpkit {
 
 using namespace asio::experimental::awaitable_operators;
@@ -61,12 +63,22 @@ asio::awaitable<bool> complete_within(asio::awaitable<void> op, clock::duration 
 
 asio::awaitable<void> idle_deadline::expired() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer_ = &timer;
   // The session moves deadline_ forward as it makes progress; sleep until the latest deadline
   // and finish only if nothing moved it meanwhile.
-  while (clock::now() < deadline_) {
-    timer.expires_at(deadline_);
-    co_await timer.async_wait(asio::use_awaitable);
+  std::error_code ec;
+  while (!stopped_ && (holds_ > 0 || clock::now() < deadline_)) {
+    timer.expires_at(holds_ > 0 ? clock::now() + timeout_ : deadline_);
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted && !stopped_) break;  // the session ended first
   }
+  timer_ = nullptr;
+  if (ec == asio::error::operation_aborted && !stopped_) throw std::system_error(ec);
+}
+
+void idle_deadline::expire_now() {
+  stopped_ = true;
+  if (timer_ != nullptr) timer_->cancel();
 }
 
 }  // namespace tcpkit

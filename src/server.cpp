@@ -1,5 +1,6 @@
 #include "tcpkit/server.hpp"
 
+#include "tcpkit/close.hpp"
 #include "tcpkit/errors.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -36,8 +37,10 @@ server::server(tcp::acceptor acceptor, reporter& report, server_options options)
 tcp::endpoint server::local_endpoint() const { return acceptor_.local_endpoint(); }
 
 void server::stop() {
+  stopping_ = true;
   std::error_code ignored;
   acceptor_.close(ignored);
+  for (idle_deadline* session : live_) session->expire_now();
 }
 
 asio::awaitable<void> server::run(session_handler handler) {
@@ -83,15 +86,22 @@ asio::awaitable<void> server::run(session_handler handler) {
 asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id) {
   ++stats_.active;
   idle_deadline idle(options_.idle_timeout);
+  live_.insert(&idle);
   session_context context{id, report_, idle};
   const std::string peer = peer_name(socket);
   std::error_code failure;
   std::string message;
+  bool idled_out = false;
   try {
     if (!co_await run_until(handler_(socket, context), idle.expired())) {
-      failure = make_error_code(errc::timed_out);
-      message = fmt::format("idle {}: no progress for {:g} s, connection closed", peer,
-                            std::chrono::duration<double>(options_.idle_timeout).count());
+      if (idle.expired_early()) {
+        message = fmt::format("closing {}: the server is stopping", peer);
+      } else {
+        failure = make_error_code(errc::timed_out);
+        idled_out = true;
+        message = fmt::format("idle {}: no progress for {:g} s, connection closed", peer,
+                              std::chrono::duration<double>(options_.idle_timeout).count());
+      }
     }
   } catch (const std::system_error& e) {
     failure = e.code();
@@ -100,13 +110,22 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id) {
     failure = make_error_code(std::errc::io_error);
     message = e.what();
   }
+  live_.erase(&idle);
   if (failure) {
     ++stats_.failed;
     last_error_ = failure;
     report_.emit({event_type::error, "  {message}", {{"conn", id}, {"peer", peer}, {"message", message}}});
+  } else if (!message.empty()) {
+    report_.emit({event_type::note, "  {message}", {{"conn", id}, {"peer", peer}, {"message", message}}});
   }
-  std::error_code ignored;
-  socket.close(ignored);  // a no-op when the handler closed it gracefully
+  // The handler closes the socket when it finishes normally. Otherwise close gracefully here
+  // too: a FIN after whatever was already sent, not a reset that could destroy it.
+  //
+  // Except after an idle timeout: nothing has moved for that long, so a peer that stopped
+  // reading would never receive our FIN either (it waits behind the unsent bytes), and the
+  // kernel would keep the orphaned socket and its buffers for minutes. A reset frees both ends.
+  if (socket.is_open() && idled_out) abort_connection(socket);
+  if (socket.is_open()) co_await async_graceful_close(socket);
   if (--stats_.active == 0 && !options_.once) announce_waiting();
 }
 

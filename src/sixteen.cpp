@@ -11,15 +11,6 @@
 namespace tcpkit {
 namespace {
 
-std::string_view to_string(close_outcome outcome) {
-  switch (outcome) {
-    case close_outcome::clean: return "fin";
-    case close_outcome::timed_out: return "drain_timeout";
-    case close_outcome::reset: return "reset";
-  }
-  return "unknown";
-}
-
 double seconds_since(clock::time_point start) {
   return std::chrono::duration<double>(clock::now() - start).count();
 }

@@ -15,6 +15,8 @@
 
 #include <asio/awaitable.hpp>
 
+#include <string_view>
+
 namespace tcpkit {
 
 inline constexpr clock::duration kDefaultDrain = std::chrono::seconds(2);
@@ -25,6 +27,9 @@ enum class close_outcome {
   timed_out,  // the peer kept the connection open past the deadline; closed anyway
   reset,      // the connection was already reset or broken
 };
+
+// The JSON "close" value of an outcome: "fin", "drain_timeout" or "reset" (docs/JSON.md).
+std::string_view to_string(close_outcome outcome) noexcept;
 
 // Half-closes, drains until the peer's EOF or `drain` passes, then closes. Never throws; the
 // socket is closed on return whatever happened.

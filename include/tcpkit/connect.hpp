@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tcpkit {
 
@@ -27,6 +28,12 @@ struct connect_options {
 // "connect HOST:PORT: timed out" (exit 4) when the deadline passes.
 // Coroutine parameters are taken by value: a coroutine may outlive the caller's temporaries.
 asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t port, connect_options options = {});
+
+// The addresses `host`:`port` resolves to, in the order async_connect_to tries them, within
+// `options.timeout`. Throws what async_connect_to throws for resolution ("resolve HOST:PORT").
+// For programs that open many connections to one name (the load generator) and resolve once.
+asio::awaitable<std::vector<tcp::endpoint>> async_resolve_endpoints(std::string host, std::uint16_t port,
+                                                                    connect_options options = {});
 
 // The blocking form: runs the coroutine on `io` until connected. The returned socket is
 // blocking and may be used from any thread.

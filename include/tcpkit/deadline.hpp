@@ -53,14 +53,43 @@ class idle_deadline {
 
   void touch() noexcept { deadline_ = clock::now() + timeout_; }
   clock::duration timeout() const noexcept { return timeout_; }
-  bool has_expired() const noexcept { return clock::now() >= deadline_; }
+  bool has_expired() const noexcept { return holds_ == 0 && clock::now() >= deadline_; }
 
-  // Completes when the deadline has passed without a touch().
+  // Completes when the deadline has passed without a touch(), or at once after expire_now().
   asio::awaitable<void> expired();
+
+  // Ends the wait of expired() now, whatever the time: how a server stopping on SIGTERM ends
+  // its sessions through the same path as an idle timeout. Call it on the io_context's thread.
+  void expire_now();
+  bool expired_early() const noexcept { return stopped_; }
+
+  // While a hold lives the deadline cannot pass: time spent waiting on our own side (e.g. for
+  // a blocked stdout to take the output) is not the peer's inactivity. Ending a hold counts as
+  // progress. Holds nest.
+  class hold_guard {
+   public:
+    explicit hold_guard(idle_deadline& deadline) noexcept : deadline_(&deadline) { ++deadline.holds_; }
+    hold_guard(hold_guard&& other) noexcept : deadline_(other.deadline_) { other.deadline_ = nullptr; }
+    hold_guard(const hold_guard&) = delete;
+    hold_guard& operator=(const hold_guard&) = delete;
+    hold_guard& operator=(hold_guard&&) = delete;
+    ~hold_guard() {
+      if (deadline_ == nullptr) return;
+      --deadline_->holds_;
+      deadline_->touch();
+    }
+
+   private:
+    idle_deadline* deadline_;
+  };
+  [[nodiscard]] hold_guard hold() noexcept { return hold_guard(*this); }
 
  private:
   clock::duration timeout_;
   clock::time_point deadline_;
+  int holds_ = 0;
+  bool stopped_ = false;
+  asio::steady_timer* timer_ = nullptr;  // expired()'s timer while it waits
 };
 
 }  // namespace tcpkit

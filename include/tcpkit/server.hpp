@@ -16,6 +16,7 @@
 #include <functional>
 #include <string_view>
 #include <system_error>
+#include <unordered_set>
 
 namespace tcpkit {
 
@@ -52,7 +53,10 @@ class server {
   // Sessions still running when it returns go on in the io_context.
   asio::awaitable<void> run(session_handler handler);
 
-  // Stops accepting; run() returns soon after. Safe to call from the io_context's thread.
+  // Stops accepting and ends every live session the way an idle timeout would: the handler is
+  // cancelled and the connection closed gracefully (FIN, drain up to kDefaultDrain). run()
+  // returns soon after; sessions finish within the drain deadline. Call it on the io_context's
+  // thread.
   void stop();
 
   tcp::endpoint local_endpoint() const;
@@ -63,6 +67,9 @@ class server {
  private:
   asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id);
   void announce_waiting();
+
+  bool stopping_ = false;
+  std::unordered_set<idle_deadline*> live_;  // the deadline of every running session
 
   tcp::acceptor acceptor_;
   reporter& report_;

@@ -240,3 +240,27 @@ TEST(SixteenCli, SimpleIsAnAliasAndHelpWorks) {
 
 }  // namespace
 }  // namespace tcpkit
+
+namespace tcpkit {
+namespace {
+
+TEST(SixteenCliShutdown, SigtermSendsAFinToLiveSessionsAndExitsPromptly) {
+  auto server = test::start_tcpkit_server({"sixteen", "server", "127.0.0.1", "-p", "0"});
+  asio::io_context io;
+  tcp::socket silent(io);
+  silent.connect({asio::ip::make_address("127.0.0.1"), server.port});
+  ASSERT_TRUE(server.proc.wait_for_stdout("We have accepted a connection", 10s));
+  const auto start = test::clock::now();
+  server.proc.signal(SIGTERM);
+  std::array<char, 16> buf{};
+  std::error_code ec;
+  silent.read_some(asio::buffer(buf), ec);
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();  // a FIN, not a reset
+  silent.close();                                   // our EOF ends the server's drain
+  EXPECT_EQ(server.proc.wait(10s), 0) << server.proc.stderr_text();
+  EXPECT_LT(test::clock::now() - start, 5s);
+  EXPECT_NE(server.proc.stdout_text().find("closing 127.0.0.1:"), std::string::npos) << server.proc.stdout_text();
+}
+
+}  // namespace
+}  // namespace tcpkit

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every test tcpkit has, as CI runs it (the README's test command is
+# `scripts/install-deps.sh && scripts/check.sh`):
+#
+#   1. Release build (the product), all tests                           build/
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, all tests   build-asan/
+#   3. ThreadSanitizer build, all tests                                 build-tsan/
+#   4. each libFuzzer target for a bounded time on its committed corpus build-fuzz/
+#
+# Any sanitizer report fails the run: the sanitizers abort the process that has the problem
+# (the test binary or the tcpkit it started), so the test sees a wrong exit status.
+#
+#   scripts/check.sh [--quick]    --quick: only step 1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=${1:-}
+export CTEST_OUTPUT_ON_FAILURE=1
+
+step() { printf '\n==== %s\n' "$*"; }
+build() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j2
+}
+
+step "1/4 release build and tests"
+build build -DCMAKE_BUILD_TYPE=Release
+ctest --test-dir build -j2
+[[ "$quick" == "--quick" ]] && exit 0
+
+step "2/4 ASan + UBSan build and tests"
+build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPKIT_SANITIZE=address,undefined
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  TCPKIT_SANITIZER=1 ctest --test-dir build-asan -j2
+
+step "3/4 TSan build and tests"
+build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPKIT_SANITIZE=thread
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 TCPKIT_SANITIZER=1 ctest --test-dir build-tsan -j2
+
+step "4/4 fuzzing"
+scripts/fuzz.sh "${TCPKIT_FUZZ_SECONDS:-30}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time on its
+# committed corpus in tests/fuzz/corpus/TARGET. New inputs go to a scratch folder, so the
+# committed corpus changes only when someone copies interesting inputs in on purpose.
+# A crash stops the run with a non-zero status; the input is kept in build-fuzz/artifacts/.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 30)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+build=build-fuzz
+CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTCPKIT_FUZZ=ON \
+  -DTCPKIT_SANITIZE=address,undefined -DTCPKIT_BUILD_TESTS=ON >/dev/null
+targets=$(sed -n 's/^  foreach(target \(.*\))$/\1/p' tests/CMakeLists.txt)
+cmake --build "$build" -j2 --target $targets
+mkdir -p "$build/artifacts"
+for target in $targets; do
+  scratch=$(mktemp -d)
+  echo "fuzz: $target for ${seconds}s"
+  UBSAN_OPTIONS=halt_on_error=1 "$build/tests/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
+    -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" "$scratch" "tests/fuzz/corpus/$target" 2>&1 |
+    grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)' || true
+  status=${PIPESTATUS[0]}
+  rm -rf "$scratch"
+  if [[ $status -ne 0 ]]; then echo "fuzz: $target FAILED (status $status); input in $build/artifacts/"; exit 1; fi
+done
+echo "fuzz: all targets ran ${seconds}s without a finding"
