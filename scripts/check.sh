@@ -30,7 +30,9 @@ ctest --test-dir build -j2
 
 step "2/4 ASan + UBSan build and tests"
 build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPKIT_SANITIZE=address,undefined
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+# alloc_dealloc_mismatch=0: Asio 1.22's recycling allocator frees some memory with a different
+# operator delete than allocated it, which ASan reports although it is harmless.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:alloc_dealloc_mismatch=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   TCPKIT_SANITIZER=1 ctest --test-dir build-asan -j2
 
 step "3/4 TSan build and tests"
