@@ -9,6 +9,8 @@
 #include <asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <pthread.h>
+#include <signal.h>
 #include <cstdio>
 #include <exception>
 #include <thread>
@@ -62,6 +64,13 @@ run_result run_blocking_with_signals(const std::function<int()>& body, const std
     stop();
   });
   std::exception_ptr failure;
+  // SIGINT and SIGTERM must reach this thread (Asio's signal handling), never the worker: a
+  // signal delivered there would interrupt its blocking send()/recv() with EINTR instead.
+  sigset_t blocked, previous;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGINT);
+  sigaddset(&blocked, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &blocked, &previous);  // the worker inherits the mask
   std::thread worker([&] {
     try {
       result.status = body();
@@ -70,6 +79,7 @@ run_result run_blocking_with_signals(const std::function<int()>& body, const std
     }
     asio::post(io, [&] { signals.cancel(); });
   });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   io.run();  // until the signal's handler has run or been cancelled
   worker.join();
   if (failure) std::rethrow_exception(failure);

@@ -24,6 +24,7 @@ void send_all(tcp::socket& socket, asio::const_buffer data, std::string_view pee
   while (data.size() > 0) {
     std::error_code ec;
     const std::size_t n = socket.write_some(data, ec);  // may be a partial send
+    if (ec == asio::error::interrupted) continue;       // a signal, not a failure
     if (ec) throw_io_error(socket, peer, "send", ec);
     data += n;
   }
@@ -34,6 +35,7 @@ void recv_exact(tcp::socket& socket, asio::mutable_buffer data, std::string_view
   while (data.size() > 0) {
     std::error_code ec;
     const std::size_t n = socket.read_some(data, ec);  // may return less than asked for
+    if (ec == asio::error::interrupted) continue;
     if (ec == asio::error::eof) throw short_read(expected, expected - data.size(), peer_label(socket, peer));
     if (ec) throw_io_error(socket, peer, "recv", ec);
     data += n;

@@ -28,7 +28,9 @@ void send_all(tcp::socket& socket, asio::const_buffer data, std::string_view pee
 void recv_exact(tcp::socket& socket, asio::mutable_buffer data, std::string_view peer = {});
 
 // Coroutine forms of the above, with the same guarantees. `idle`, when given, is touched after
-// every partial transfer so a watchdog sees progress.
+// every partial transfer so a watchdog sees progress. Unlike tcpkit's other coroutines these
+// take `peer` (and `data`) by view, to keep hot loops free of allocations: co_await them at
+// once, never co_spawn them with a temporary.
 asio::awaitable<void> async_send_all(tcp::socket& socket, asio::const_buffer data, idle_deadline* idle = nullptr,
                                      std::string_view peer = {});
 asio::awaitable<void> async_recv_exact(tcp::socket& socket, asio::mutable_buffer data, idle_deadline* idle = nullptr,
