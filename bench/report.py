@@ -248,6 +248,21 @@ def write_plot(groups, plot_path, data_dir):
         f.write("\n".join(script) + "\n")
 
 
+def busy_warning(machine):
+    """A line saying the machine was busy, when its load average says so; else nothing."""
+    try:
+        load = max(float(x) for x in machine.get("load_average", "").replace(",", " ").split()
+                   if x.replace(".", "", 1).isdigit())
+        cores = int(machine.get("nproc", "1"))
+    except ValueError:
+        return ""
+    if load <= cores / 2:
+        return ""
+    return (f"**Other work loaded the machine during this run (load average up to {load:g} on {cores} "
+            "cores): rates are lower and noisier than on an idle machine; the ratios and the CPU per unit "
+            "hold better.**")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", required=True)
@@ -272,6 +287,7 @@ def main():
            f"{machine.get('iperf3', '?') or 'iperf3 —'}. Load average (1, 5, 15 min): {machine.get('load_average', '?')}.",
            "Everything ran on 127.0.0.1 in this one run; a ratio compares two figures of this run. "
            "Where a load was run several times (alternating with its reference), the median counts.",
+           busy_warning(machine),
            "",
            "#### Targets (issue 6)",
            ""]
