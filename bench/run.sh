@@ -493,6 +493,10 @@ MACHINE="$WORK/machine.txt"
   echo "load_average=$LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 } > "$MACHINE"
 cp "$MACHINE" "$RESULTS_DIR/machine.txt"
+# Every run is kept, so that the document can be made again from any of them with
+# bench/report.py (e.g. the one taken on the quietest machine).
+ARCHIVE="$RESULTS_DIR/runs/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$ARCHIVE" && cp "$RESULTS" "$MACHINE" "$ARCHIVE/"
 python3 "$ROOT/bench/report.py" --results "$RESULTS" --machine "$MACHINE" --output "$OUTPUT" \
   --plot "$PLOT" --plot-data "$RESULTS_DIR"
 if have gnuplot; then
