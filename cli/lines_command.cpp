@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <optional>
 
@@ -60,6 +61,9 @@ int run_server(const common_options& options, std::size_t max_line) {
                      "Served {connections} connections: {failed} failed, {refused} refused",
                      {{"connections", stats.accepted}, {"failed", stats.failed}, {"refused", stats.refused}}});
   if (output_failure) {
+    // The reader of our stdout has gone (`| head`): it wanted no more, as with any filter. A
+    // quiet stop, not an error; clients whose lines were not written were reset (they exit 6).
+    if (system_errno(output_failure->code()) == EPIPE) return 0;
     std::fprintf(stderr, "tcpkit: %s\n", output_failure->what());
     return static_cast<int>(exit_status::failure);
   }
