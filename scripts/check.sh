@@ -10,13 +10,19 @@
 # Any sanitizer report fails the run: the sanitizers abort the process that has the problem
 # (the test binary or the tcpkit it started), so the test sees a wrong exit status.
 #
+# The sanitizer builds are -O0 (CMAKE_BUILD_TYPE=Debug): GCC compiles our coroutine code in
+# half the time it needs at -O1 (113 s against 215 s of CPU for the library under ASan), and
+# the tests that move gigabytes scale their loads down under TCPKIT_SANITIZER. The Release
+# build keeps the optimiser's view of the same code covered.
+#
 #   scripts/check.sh [--quick]    --quick: only step 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=${1:-}
 export CTEST_OUTPUT_ON_FAILURE=1
 
-step() { printf '\n==== %s\n' "$*"; }
+started=$SECONDS
+step() { printf '\n==== %s   (%d s so far)\n' "$*" $((SECONDS - started)); }
 build() {
   local dir=$1; shift
   cmake -S . -B "$dir" "$@" >/dev/null
@@ -29,15 +35,14 @@ ctest --test-dir build -j2
 [[ "$quick" == "--quick" ]] && exit 0
 
 step "2/4 ASan + UBSan build and tests"
-build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPKIT_SANITIZE=address,undefined
-# alloc_dealloc_mismatch=0: Asio 1.22's recycling allocator frees some memory with a different
-# operator delete than allocated it, which ASan reports although it is harmless.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:alloc_dealloc_mismatch=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPKIT_SANITIZE=address,undefined -DTCPKIT_BUILD_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   TCPKIT_SANITIZER=1 ctest --test-dir build-asan -j2
 
 step "3/4 TSan build and tests"
-build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPKIT_SANITIZE=thread
+build build-tsan -DCMAKE_BUILD_TYPE=Debug -DTCPKIT_SANITIZE=thread -DTCPKIT_BUILD_BENCH=OFF
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 TCPKIT_SANITIZER=1 ctest --test-dir build-tsan -j2
 
 step "4/4 fuzzing"
-scripts/fuzz.sh "${TCPKIT_FUZZ_SECONDS:-30}"
+scripts/fuzz.sh "${TCPKIT_FUZZ_SECONDS:-20}"
+step "done: release, ASan+UBSan, TSan and fuzzing all passed"

@@ -92,6 +92,36 @@ TEST(Faults, GarbageEndsOnlyTheSessionThatSentIt) {
   }
 }
 
+// --- split writes --------------------------------------------------------------------------------
+
+// Writes `message` as two segments split at `at` (TCP_NODELAY, so the first leaves at once),
+// then half-closes, and returns everything the server sends back before its EOF.
+std::string send_split(std::uint16_t port, std::string_view message, std::size_t at) {
+  raw_socket peer = test::connect_loopback(port, in(5s));
+  if (!peer) return "cannot connect";
+  peer.set_no_delay();
+  peer.send_all(message.substr(0, at), in(5s));
+  peer.send_all(message.substr(at), in(5s));
+  peer.shutdown_write();
+  const auto reply = peer.recv_until_eof(in(10s));
+  return reply.how == ending::eof ? reply.data : std::string("ended by ") + to_string(reply.how);
+}
+
+// The request and the lines arrive in two pieces cut at every offset; the servers reassemble
+// them (recv_exact; the line reader) and answer as if they had come whole.
+TEST(Faults, SplitWritesAtEveryOffsetAreReassembled) {
+  auto sixteen = start_server("sixteen");
+  const std::string request = "Hi there, server";
+  for (std::size_t at = 0; at <= request.size(); ++at) {
+    EXPECT_EQ(send_split(sixteen.port, request, at), "Farewell, client") << "split at " << at;
+  }
+  auto lines = start_server("lines");
+  const std::string text = "first line\r\nsecond\n\nno newline at the end";
+  for (std::size_t at = 0; at <= text.size(); ++at) {
+    EXPECT_EQ(send_split(lines.port, text, at), "received 4 lines, 41 bytes\n") << "split at " << at;
+  }
+}
+
 // --- resets -------------------------------------------------------------------------------------
 
 // Twenty peers reset the connection (SO_LINGER 0) in the middle of a stream, each at another
@@ -136,6 +166,30 @@ TEST(Faults, HundredsOfSilentPeersNeitherBlockOthersNorStay) {
   std::size_t logged = 0;
   while (logged < silent_count && server.proc.wait_for_stderr("no progress for 2 s", 5s)) ++logged;
   EXPECT_EQ(logged, silent_count) << server.proc.stderr_text().substr(0, 2000);
+  expect_served("sixteen", server.port);
+}
+
+// --- more clients than allowed ------------------------------------------------------------------
+
+// With --max-conns 2 and two silent peers holding both slots, a third client is accepted, told
+// nothing, logged and closed at once, never left waiting in the backlog; once a slot is free
+// again the next client is served.
+TEST(Faults, BeyondMaxConnsAClientIsClosedPromptlyAndServedOnceASlotIsFree) {
+  auto server = start_server("sixteen", {"--max-conns", "2"});
+  std::vector<raw_socket> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(test::connect_loopback(server.port, in(5s)));
+    ASSERT_TRUE(holders.back());
+    ASSERT_TRUE(server.proc.wait_for_stdout("We have accepted a connection", 10s));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto refused = test::run_tcpkit({"sixteen", "client", "127.0.0.1", "-p", port_text(server.port)}, 20s);
+  EXPECT_EQ(refused.exit_code(), 6) << refused.stderr_text();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_TRUE(server.proc.wait_for_stderr("2 connections are already being served", 5s)) << server.proc.stderr_text();
+
+  holders.front().close();  // a slot frees once the server sees this EOF
+  ASSERT_TRUE(server.proc.wait_for_stderr("was expecting 16 bytes but only received 0 bytes", 5s));
   expect_served("sixteen", server.port);
 }
 

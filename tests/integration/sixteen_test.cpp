@@ -60,7 +60,7 @@ TEST_F(sixteen_server_fixture, ClientAndServerSayTheSeedsLines) {
   recording_reporter client_events;
   auto future = asio::co_spawn(client_io, run_sixteen_client(client(), client_events), asio::use_future);
   client_io.run_for(10s);
-  ASSERT_EQ(future.wait_for(0s), std::future_status::ready);
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(future.get().reply, "Farewell, client");
 
   const auto said = client_events.entries();
@@ -106,7 +106,7 @@ TEST_F(sixteen_server_fixture, ASilentClientDoesNotHoldUpOthers) {
   null_reporter quiet;
   auto future = asio::co_spawn(client_io, run_sixteen_client(client(), quiet), asio::use_future);
   client_io.run_for(10s);
-  ASSERT_EQ(future.wait_for(0s), std::future_status::ready);
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(future.get().reply, kFarewell);
 }
 
@@ -141,7 +141,7 @@ TEST_F(sixteen_server_fixture, AnEarlyCloseIsReportedWithTheCountsAndTheServerGo
   auto future = asio::co_spawn(client_io, run_sixteen_client(client(), quiet), asio::use_future);
   client_io.restart();
   client_io.run_for(10s);
-  ASSERT_EQ(future.wait_for(0s), std::future_status::ready);
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(future.get().reply, kFarewell);
 
   bool logged = false;
@@ -162,7 +162,7 @@ TEST_F(sixteen_server_fixture, ExtraBytesDoNotCostTheClientItsReply) {
   null_reporter quiet;
   auto future = asio::co_spawn(client_io, run_sixteen_client(options, quiet), asio::use_future);
   client_io.run_for(10s);
-  ASSERT_EQ(future.wait_for(0s), std::future_status::ready);
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(future.get().reply, kFarewell);
 }
 
@@ -179,8 +179,8 @@ TEST(SixteenServer, OnceServesOneConnectionThenReturns) {
   null_reporter quiet;
   auto answered = asio::co_spawn(io, run_sixteen_client(options_client, quiet), asio::use_future);
   io.run_for(10s);
-  ASSERT_EQ(served.wait_for(0s), std::future_status::ready);
-  ASSERT_EQ(answered.wait_for(0s), std::future_status::ready);
+  ASSERT_EQ(served.wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(answered.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(answered.get().reply, kFarewell);
   EXPECT_EQ(srv.stats().accepted, 1u);
   EXPECT_FALSE(srv.last_error());

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -67,6 +68,11 @@ void raw_socket::close_with_reset() {
 }
 
 void raw_socket::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+void raw_socket::set_no_delay() {
+  const int on = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
 
 bool raw_socket::wait(short events, peer_deadline deadline) {
   pollfd pfd{fd_, events, 0};

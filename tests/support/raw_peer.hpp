@@ -55,6 +55,7 @@ class raw_socket {
   // True if, within `window`, the peer's FIN or a reset arrives (data may still be unread).
   bool hangup_within(std::chrono::milliseconds window);
 
+  void set_no_delay();  // TCP_NODELAY: every send leaves as its own segment at once
   void shutdown_write();
   void close_with_reset();  // SO_LINGER 0, then close: the peer sees a reset
   void close();
