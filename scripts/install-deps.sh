@@ -15,6 +15,7 @@ packages=(
   python3              # the seeds' programs, run as real peers in interop tests
   netcat-openbsd       # nc -N as a real line client in tests
   iproute2             # ss, to look at socket queues and TCP state
+  clang libclang-rt-14-dev  # libFuzzer for the fuzz targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3 socat hyperfine libbenchmark-dev gnuplot-nox)
