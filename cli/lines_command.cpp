@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "run_guard.hpp"
+#include "server_exit.hpp"
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/fd_sink.hpp"
@@ -56,10 +57,7 @@ int run_server(const common_options& options, std::size_t max_line) {
                        "write stdout: output blocked; {bytes_unwritten} received bytes were not written",
                        {{"operation", std::string("write")}, {"bytes_unwritten", sink.bytes_unwritten()}}});
   }
-  const auto& stats = srv.stats();
-  out.report().emit({event_type::end,
-                     "Served {connections} connections: {failed} failed, {refused} refused",
-                     {{"connections", stats.accepted}, {"failed", stats.failed}, {"refused", stats.refused}}});
+  const int status = end_server(out.report(), srv, result, options.once);
   if (output_failure) {
     // The reader of our stdout has gone (`| head`): it wanted no more, as with any filter. A
     // quiet stop, not an error; clients whose lines were not written were reset (they exit 6).
@@ -67,9 +65,7 @@ int run_server(const common_options& options, std::size_t max_line) {
     std::fprintf(stderr, "tcpkit: %s\n", output_failure->what());
     return static_cast<int>(exit_status::failure);
   }
-  if (result.signal != 0) return 0;  // a server asked to stop has done its job
-  if (options.once && srv.last_error()) return static_cast<int>(classify(srv.last_error()));
-  return result.status;
+  return status;
 }
 
 // The input named on the command line: "-" is stdin; a file is opened here and closed at exit.

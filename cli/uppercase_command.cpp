@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "run_guard.hpp"
+#include "server_exit.hpp"
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/listen.hpp"
@@ -43,13 +44,7 @@ int run_server(const common_options& options, std::size_t chunk) {
     co_return 0;
   };
   const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
-  const auto& stats = srv.stats();
-  out.report().emit({event_type::end,
-                     "Served {connections} connections: {failed} failed, {refused} refused",
-                     {{"connections", stats.accepted}, {"failed", stats.failed}, {"refused", stats.refused}}});
-  if (result.signal != 0) return 0;  // a server asked to stop has done its job
-  if (options.once && srv.last_error()) return static_cast<int>(classify(srv.last_error()));
-  return result.status;
+  return end_server(out.report(), srv, result, options.once);
 }
 
 struct client_settings {

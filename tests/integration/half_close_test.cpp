@@ -74,6 +74,7 @@ TEST_F(server_side, InEndsWhileOutIsQuiet) {
 // half-closes (its FIN queued behind megabytes), and only then reads everything back.
 TEST_F(server_side, InEndsWhileOutIsBackpressured) {
   const std::uint64_t sent = peer_.write_until_stuck(uppercase_request, in(20s));
+  RecordProperty("bytes_in_flight", std::to_string(sent));
   ASSERT_GT(sent, 1u << 20) << "the kernel queues should hold more than 1 MB";
   peer_.shutdown_write();
   const auto reply = peer_.recv_until_eof(in(20s));
@@ -113,6 +114,7 @@ TEST_F(server_side, OutEndsWhileInIsQuiet) {
 // client's bytes to the client's EOF, and both close without a reset.
 TEST_F(server_side, OutEndsWhileInIsBackpressured) {
   const std::uint64_t sent = peer_.write_until_stuck(uppercase_request, in(20s));
+  RecordProperty("bytes_in_flight", std::to_string(sent));
   stop_server();
   peer_.shutdown_write();
   const auto reply = peer_.recv_until_eof(in(20s));
@@ -127,6 +129,7 @@ TEST_F(server_side, OutEndsWhileInIsBackpressured) {
 // 0.5 s default loses data exactly here).
 TEST_F(server_side, OutEndsAfterInIsDoneAndTheReaderIsSlow) {
   const std::uint64_t sent = peer_.write_until_stuck(uppercase_request, in(20s));
+  RecordProperty("bytes_in_flight", std::to_string(sent));
   peer_.shutdown_write();
   EXPECT_FALSE(peer_.hangup_within(1500ms)) << "the server ended the connection while it still owed data";
   const auto reply = peer_.recv_until_eof(in(20s));

@@ -42,7 +42,7 @@ TEST(SixteenCli, ServerAndClientPrintTheSeedsLinesInOrder) {
   ASSERT_EQ(server.proc.wait(10s), 0) << server.proc.stderr_text();
   const std::string expected_tail = "  Incoming sixteen-octet message: \"Hi there, server\"\n"
                                     "  Reply sent, socket closed\n"
-                                    "Served 1 connections: 0 failed, 0 refused\n";
+                                    "Served 1 connection: 0 failed, 0 refused\n";
   const std::string& out = server.proc.stdout_text();
   const std::string listening = "Listening at 127.0.0.1:" + port_text(server.port) + "\n";
   EXPECT_EQ(out.rfind(listening + "Waiting to accept a new connection\nWe have accepted a connection from 127.0.0.1:", 0), 0u)
@@ -224,7 +224,7 @@ TEST(SixteenCli, ServerStopsOnSigintWithASummary) {
   EXPECT_EQ(run_tcpkit({"sixteen", "client", "127.0.0.1", "-p", port_text(server.port)}).exit_code(), 0);
   server.proc.signal(SIGINT);
   EXPECT_EQ(server.proc.wait(10s), 0);
-  EXPECT_NE(server.proc.stdout_text().find("Served 1 connections: 0 failed, 0 refused"), std::string::npos);
+  EXPECT_NE(server.proc.stdout_text().find("Served 1 connection: 0 failed, 0 refused"), std::string::npos);
 }
 
 TEST(SixteenCli, SimpleIsAnAliasAndHelpWorks) {

@@ -81,7 +81,7 @@ TEST(UppercaseCli, ServerAndNaiveClientPrintTheSeedsLines) {
                             "Processing up to 262144 bytes at a time from 127\\.0\\.0\\.1:\\d+\n"
                             "  16 bytes processed\n"
                             "  Socket closed\n"
-                            "Served 1 connections: 0 failed, 0 refused\n");
+                            "Served 1 connection: 0 failed, 0 refused\n");
   EXPECT_TRUE(std::regex_match(server.proc.stdout_text(), expected)) << server.proc.stdout_text();
 }
 
