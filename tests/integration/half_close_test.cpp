@@ -75,7 +75,9 @@ TEST_F(server_side, InEndsWhileOutIsQuiet) {
 TEST_F(server_side, InEndsWhileOutIsBackpressured) {
   const std::uint64_t sent = peer_.write_until_stuck(uppercase_request, in(20s));
   RecordProperty("bytes_in_flight", std::to_string(sent));
-  ASSERT_GT(sent, 1u << 20) << "the kernel queues should hold more than 1 MB";
+  // How much the queues hold depends on how far autotuning had grown them; any amount will do,
+  // as long as the writer was stopped by full queues (write_until_stuck) and not by the deadline.
+  ASSERT_GT(sent, 64u * 1024) << "the kernel queues should hold more than 64 KiB";
   peer_.shutdown_write();
   const auto reply = peer_.recv_until_eof(in(20s));
   EXPECT_EQ(reply.how, ending::eof);

@@ -1,6 +1,7 @@
 // tcpkit lines as a user runs it: real processes, stdout redirected to a file, nc as a client,
 // a flood without newlines, ten clients at once, and the documented exit codes.
 #include "support/cli.hpp"
+#include "support/scale.hpp"
 
 #include "tcpkit/endpoint.hpp"
 
@@ -128,7 +129,7 @@ TEST(LinesCli, ALargeFileComesOutOfTheServersStdoutByteForByte) {
   scratch_dir dir;
   const std::string input = dir.file("input.txt");
   const std::string copy = dir.file("copy.txt");
-  const std::string data = random_lines(24 << 20, 1) + "and a last line without newline";
+  const std::string data = random_lines((24 << 20) / test::heavy_scale_down(), 1) + "and a last line without newline";
   write_file(input, data);
 
   // As a user runs it: `tcpkit lines server ... > copy.txt`.
@@ -188,7 +189,7 @@ TEST(LinesCli, AFloodWithoutNewlinesIsCutOffWithBoundedMemory) {
   RecordProperty("server_peak_rss_kib", std::to_string(peak_kib));
   // Sanitizer builds add shadow memory and keep freed blocks in quarantine: RSS means nothing
   // there (CI sets TCPKIT_SANITIZER for those runs).
-  if (std::getenv("TCPKIT_SANITIZER") == nullptr) {
+  if (!test::under_sanitizer()) {
     EXPECT_LT(peak_kib, 40 * 1024) << "server peak RSS after " << flooded << " bytes of flood";
   }
   EXPECT_TRUE(server.proc.wait_for_stderr("line too long (over 65536 bytes)", 10s)) << server.proc.stderr_text();
@@ -215,7 +216,7 @@ TEST(LinesCli, TenClientsAtOnceNeverShareALine) {
   std::vector<process> clients;
   for (int c = 0; c < kClients; ++c) {
     const std::string tag = std::string("c").append(std::to_string(c)).append(" l");  // "c3 l17 ..."
-    inputs.push_back(random_lines(1 << 20, 100 + static_cast<unsigned>(c), 4000, tag));
+    inputs.push_back(random_lines((1 << 20) / test::heavy_scale_down(), 100 + static_cast<unsigned>(c), 4000, tag));
     fifos.push_back(dir.file("client" + std::to_string(c) + ".fifo"));
     ASSERT_EQ(::mkfifo(fifos.back().c_str(), 0600), 0);
     clients.push_back(process::spawn(

@@ -2,6 +2,7 @@
 // that trickle and flood, the istream adapter, the server and client together, backpressure
 // from a sink that stops taking lines, and the stdout/stdin plumbing (fd_sink, fd_source).
 #include "support/recording_reporter.hpp"
+#include "support/scale.hpp"
 #include "support/socket_pair.hpp"
 
 #include "tcpkit/errors.hpp"
@@ -305,7 +306,7 @@ class lines_server_fixture : public ::testing::Test {
 
 TEST_F(lines_server_fixture, EverythingSentArrivesAndIsAcknowledged) {
   start();
-  const std::string data = random_lines(8 << 20, 1);
+  const std::string data = random_lines((8 << 20) / test::heavy_scale_down(), 1);
   recording_reporter report;
   const auto result = send(data, report);
   line_counter expected;
@@ -361,7 +362,8 @@ TEST_F(lines_server_fixture, ASinkThatStopsTakingLinesStopsTheReadingNotTheSessi
   sink_.block();
   start(options);
 
-  const std::string data = random_lines(64 << 20, 3, "end\n");
+  // Several times what the kernel queues hold (about 10 MB here), also when scaled down.
+  const std::string data = random_lines(test::under_sanitizer() ? 32 << 20 : 64 << 20, 3, "end\n");
   std::atomic<std::size_t> sent{0};
   std::promise<std::string> ack;
   std::thread client([&] {

@@ -1,6 +1,7 @@
 // tcpkit uppercase as a user runs it: real processes, the seeds' Python programs as peers, the
 // deadlock and its diagnosis, SIGINT, and a server that stays small whatever its clients do.
 #include "support/cli.hpp"
+#include "support/scale.hpp"
 #include "support/write_until_stuck.hpp"
 
 #include "tcpkit/io.hpp"
@@ -38,10 +39,7 @@ std::size_t count_of(std::string_view text, std::string_view needle) {
   return n;
 }
 
-// Sanitizer builds run 5-20 times slower; CI sets TCPKIT_SANITIZER for its ASan and TSan runs
-// and the heavy tests below scale down by this factor, keeping their shape (both strategies,
-// 200 concurrent clients) within the test timeout.
-std::uint64_t heavy_scale_down() { return std::getenv("TCPKIT_SANITIZER") != nullptr ? 16 : 1; }
+using test::heavy_scale_down;
 
 // Every error the CLI prints ends in one line, prefixed, and never a crash.
 void expect_last_line_error(const process& proc, std::string_view contains) {
