@@ -15,6 +15,7 @@ packages=(
   python3              # the seeds' programs, run as real peers in interop tests
   netcat-openbsd       # nc -N as a real line client in tests
   iproute2             # ss, to look at socket queues and TCP state
+  dpkg-dev file        # cpack -G DEB: dpkg-shlibdeps computes the .deb's Depends, and needs file(1)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3 socat hyperfine libbenchmark-dev gnuplot-nox)
