@@ -165,7 +165,9 @@ void add_bench_command(CLI::App& app, action& chosen) {
   program->require_subcommand(1);
   program->footer(
       "Exit status: 0 if every exchange was ok; otherwise that of the first failure (e.g. 3 refused, 6 wrong reply),\n"
-      "after the table. --json prints one NDJSON \"end\" event with the same figures.");
+      "after the table. --json prints one NDJSON \"end\" event with the same figures.\nExamples:\n"
+      "  tcpkit bench sixteen 127.0.0.1 -p 1060 --connections 64      # against a running sixteen server\n"
+      "  tcpkit bench uppercase ::1 -p 1060 --connections 4 --bytes 64M --json");
 
   static common_options sixteen_options;
   static bench_settings sixteen_settings;
@@ -174,7 +176,10 @@ void add_bench_command(CLI::App& app, action& chosen) {
   sixteen->add_option("-n,--total", sixteen_settings.total, "exchanges in all, each on a new connection (default 1000)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   sixteen->callback([&chosen] { chosen = [] { return run_sixteen(sixteen_options, sixteen_settings); }; });
-  sixteen->footer("Example:\n  tcpkit bench sixteen 127.0.0.1 -p 1060 --connections 64 --total 20000");
+  sixteen->footer(
+      "Examples:\n"
+      "  tcpkit bench sixteen 127.0.0.1 -p 1060 --connections 64 --total 20000\n"
+      "  tcpkit bench sixteen ::1 -p 1060 --json");
 
   static common_options uppercase_options;
   static bench_settings uppercase_settings;
@@ -187,7 +192,10 @@ void add_bench_command(CLI::App& app, action& chosen) {
                         "bytes per receive (default 262144, less with many connections: 256 MiB in all)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{256 * 1024}));
   uppercase->callback([&chosen] { chosen = [] { return run_uppercase(uppercase_options, uppercase_settings); }; });
-  uppercase->footer("Example:\n  tcpkit bench uppercase 127.0.0.1 -p 1060 --connections 1 --bytes 1G");
+  uppercase->footer(
+      "Examples:\n"
+      "  tcpkit bench uppercase 127.0.0.1 -p 1060 --connections 1 --bytes 1G\n"
+      "  tcpkit bench uppercase 127.0.0.1 -p 1060 --connections 8 --bytes 128MiB --json");
 
   static common_options lines_options;
   static bench_settings lines_settings;
@@ -197,7 +205,10 @@ void add_bench_command(CLI::App& app, action& chosen) {
   add_stream_options(*lines, lines_settings,
                      "bytes of 53-byte lines each connection sends, rounded up to whole lines (default 1M)");
   lines->callback([&chosen] { chosen = [] { return run_lines(lines_options, lines_settings); }; });
-  lines->footer("Example:\n  tcpkit bench lines 127.0.0.1 -p 1060 --bytes 100M");
+  lines->footer(
+      "Examples:\n"
+      "  tcpkit bench lines 127.0.0.1 -p 1060 --bytes 100M\n"
+      "  tcpkit bench lines 127.0.0.1 -p 1060 --connections 4 --bytes 25M --json");
 }
 
 }  // namespace tcpkit::cli

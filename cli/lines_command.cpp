@@ -113,6 +113,11 @@ int run_client(const common_options& options, const std::string& path) {
 void add_lines_command(CLI::App& app, action& chosen) {
   auto* program = app.add_subcommand("lines", "send a file as lines; the server prints them (the lab's makefile() task)");
   program->require_subcommand(1);
+  program->footer(
+      "Examples (a server in one terminal, a client in another):\n"
+      "  tcpkit lines server 127.0.0.1 -p 1060 > copy.txt\n"
+      "  tcpkit lines client 127.0.0.1 -p 1060 notes.txt                   # copy.txt becomes notes.txt\n"
+      "  printf 'one\\ntwo\\n' | nc -N 127.0.0.1 1060                        # any line client works");
 
   static common_options server_options;
   static std::size_t max_line = kDefaultMaxLine;
@@ -128,8 +133,9 @@ void add_lines_command(CLI::App& app, action& chosen) {
       ->check(CLI::Range(std::size_t{1}, kMaxMaxLine));
   server->callback([&chosen] { chosen = [] { return run_server(server_options, max_line); }; });
   server->footer(
-      "stdout carries only the received lines; messages go to stderr. Example:\n"
-      "  tcpkit lines server 127.0.0.1 -p 1060 > copy.txt");
+      "stdout carries only the received lines; messages go to stderr.\nExamples:\n"
+      "  tcpkit lines server 127.0.0.1 -p 1060 > copy.txt\n"
+      "  tcpkit lines server :: -p 1060 --max-line 1K --json 2> events.ndjson   # JSON events go to stderr here");
 
   static common_options client_options;
   static std::string path = "-";
@@ -140,8 +146,9 @@ void add_lines_command(CLI::App& app, action& chosen) {
   add_client_options(*client, client_options);
   client->callback([&chosen] { chosen = [] { return run_client(client_options, path); }; });
   client->footer(
-      "Lines end in LF (CRLF works too); a last line without a newline still counts as one.\nExample:\n"
-      "  tcpkit lines client 127.0.0.1 notes.txt -p 1060");
+      "Lines end in LF (CRLF works too); a last line without a newline still counts as one.\nExamples:\n"
+      "  tcpkit lines client 127.0.0.1 notes.txt -p 1060\n"
+      "  printf 'one\\ntwo\\n' | tcpkit lines client ::1 -p 1060 --json");
 }
 
 }  // namespace tcpkit::cli

@@ -56,13 +56,22 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   auto* program = app.add_subcommand("sixteen", "exchange exactly sixteen octets each way (the seeds' first program)");
   program->alias("simple");
   program->require_subcommand(1);
+  program->footer(
+      "Examples (a server in one terminal, a client in another):\n"
+      "  tcpkit sixteen server 127.0.0.1 -p 1060\n"
+      "  tcpkit sixteen client 127.0.0.1 -p 1060\n"
+      "  tcpkit sixteen client 127.0.0.1 -p 1060 --message 'Hi th'   # 5 bytes: the server reports the short read");
 
   static common_options server_options;
   auto* server = program->add_subcommand("server", "answer every 16-byte message with \"Farewell, client\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
   server->callback([&chosen] { chosen = [] { return run_server(server_options); }; });
-  server->footer("Example:\n  tcpkit sixteen server \"\" -p 1060");
+  server->footer(
+      "Examples:\n"
+      "  tcpkit sixteen server \"\" -p 1060             # every IPv4 interface, like the seed\n"
+      "  tcpkit sixteen server ::1 -p 0 --once        # IPv6 loopback, a free port, one client\n"
+      "  tcpkit sixteen server 127.0.0.1 --json       # NDJSON events on stdout (docs/JSON.md)");
 
   static common_options client_options;
   static std::string message(kGreeting);
@@ -71,7 +80,11 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   add_client_options(*client, client_options);
   client->add_option("--message", message, "text to send instead of \"Hi there, server\" (any length: try 17 or 5 bytes)");
   client->callback([&chosen] { chosen = [] { return run_client(client_options, message); }; });
-  client->footer("Example:\n  tcpkit sixteen client 127.0.0.1 -p 1060 --message 'Hi there, server!'");
+  client->footer(
+      "Examples:\n"
+      "  tcpkit sixteen client 127.0.0.1 -p 1060\n"
+      "  tcpkit sixteen client ::1 -p 1060 --message 'Hi there, server!'   # 17 bytes: the reply still arrives\n"
+      "  tcpkit sixteen client localhost -p 1060 --connect-timeout 2 --json");
 }
 
 }  // namespace tcpkit::cli

@@ -81,6 +81,11 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   auto* program = app.add_subcommand("uppercase", "stream bytes to a server that sends them back uppercased (the seeds' "
                                                   "second program, and its deadlock)");
   program->require_subcommand(1);
+  program->footer(
+      "Examples (a server in one terminal, a client in another):\n"
+      "  tcpkit uppercase server 127.0.0.1 -p 1060\n"
+      "  tcpkit uppercase client 127.0.0.1 -p 1060 268435456                    # the seed's deadlock, diagnosed\n"
+      "  tcpkit uppercase client 127.0.0.1 -p 1060 268435456 --strategy async   # its fix");
 
   static common_options server_options;
   static std::size_t chunk = kDefaultChunk;
@@ -90,7 +95,11 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   server->add_option("--chunk", chunk, "read up to this many bytes at a time from a client (default 262144; the seed's is 1024)")
       ->check(CLI::Range(std::size_t{1}, kMaxBufferSize));
   server->callback([&chosen] { chosen = [] { return run_server(server_options, chunk); }; });
-  server->footer("Example:\n  tcpkit uppercase server \"\" -p 1060");
+  server->footer(
+      "Examples:\n"
+      "  tcpkit uppercase server \"\" -p 1060\n"
+      "  tcpkit uppercase server 127.0.0.1 -p 1060 --chunk 1024       # the seed's read size\n"
+      "  tcpkit uppercase server :: -p 0 --idle-timeout 5 --json      # dual-stack, a free port");
 
   static common_options client_options;
   static client_settings settings;
@@ -112,6 +121,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   client->callback([&chosen] { chosen = [] { return run_client(client_options, settings); }; });
   client->footer(
       "Examples:\n"
+      "  tcpkit uppercase client 127.0.0.1 -p 1060                       # 16 bytes\n"
       "  tcpkit uppercase client 127.0.0.1 1073741824 --strategy async   # 1 GiB, every byte checked\n"
       "  tcpkit uppercase client 127.0.0.1 268435456                     # the seed's deadlock, diagnosed\n"
       "Exit codes: 0 every byte came back uppercased, 6 wrong or missing bytes, 7 deadlock (naive).");

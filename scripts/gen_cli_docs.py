@@ -97,9 +97,14 @@ def man_page(binary, commands):
             if first.startswith("-h,--help"):
                 continue
             lines += [".TP", "\\fB" + roff(first) + "\\fR", roff(text)]
+        # A role's footer: notes (unindented lines) and examples (indented command lines).
         footer = [l for l in parsed.get("footer", []) if l.strip()]
-        if footer and footer[0].startswith("Example"):
-            lines += [".PP", "Examples:", ".nf"] + ["    " + roff(l.strip()) for l in footer[1:]] + [".fi"]
+        notes = [l.strip() for l in footer if not l.startswith(" ") and not l.startswith("Example")]
+        examples = [l.strip() for l in footer if l.startswith("  ")]
+        if notes:
+            lines += [".PP", roff(" ".join(notes))]
+        if examples:
+            lines += [".PP", "Examples:", ".nf"] + ["    " + roff(l) for l in examples] + [".fi"]
     footer = top.get("footer", [])
     codes = [l for l in footer if "Exit codes" in l or l.startswith("            ")]
     if codes:

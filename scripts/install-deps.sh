@@ -16,6 +16,7 @@ packages=(
   netcat-openbsd       # nc -N as a real line client in tests
   iproute2             # ss, to look at socket queues and TCP state
   clang libclang-rt-14-dev  # libFuzzer for the fuzz targets (scripts/fuzz.sh)
+  dpkg-dev file        # cpack -G DEB: dpkg-shlibdeps computes the .deb's Depends, and needs file(1)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3 socat hyperfine libbenchmark-dev gnuplot-nox)
