@@ -1,18 +1,11 @@
-// tcpkit uppercase server|client: wiring options to tcpkit/uppercase_server.hpp and
-// tcpkit/uppercase_client.hpp.
+// tcpkit uppercase server|client: the options; uppercase_run.cpp runs them.
 #include "commands.hpp"
 #include "common_options.hpp"
-#include "run_guard.hpp"
-#include "server_exit.hpp"
+#include "actions.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/uppercase_client.hpp"
-#include "tcpkit/uppercase_server.hpp"
+#include "tcpkit/uppercase.hpp"
 
-#include <asio/io_context.hpp>
-
-#include <stop_token>
+#include <memory>
 
 namespace tcpkit::cli {
 namespace {
@@ -22,58 +15,6 @@ constexpr std::uint64_t kMaxBytecount = std::uint64_t{1} << 60;
 // --stall-timeout: about 11 days. Far more would overflow clock::duration (nanoseconds, int64)
 // and turn into a negative limit, i.e. a "deadlock" diagnosed at the first tick.
 constexpr double kMaxStallSeconds = 1e6;
-
-clock::duration seconds(double s) {
-  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
-}
-
-int run_server(const common_options& options, std::size_t chunk) {
-  output out(options);
-  asio::io_context io;
-  listen_options listen;
-  listen.family = options.family();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), options.server());
-  out.report().emit({event_type::start,
-                     "Listening at {local}",
-                     {{"program", std::string("uppercase")},
-                      {"role", std::string("server")},
-                      {"local", format_endpoint(srv.local_endpoint())},
-                      {"chunk_bytes", std::uint64_t{chunk}}}});
-  auto main = [&]() -> asio::awaitable<int> {
-    co_await srv.run(uppercase_handler(chunk));
-    co_return 0;
-  };
-  const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
-  return end_server(out.report(), srv, result, options.once);
-}
-
-struct client_settings {
-  std::uint64_t bytecount = kCapitalizeMessage.size();
-  std::string strategy = "naive";
-  std::size_t send_size = 0;
-  double stall_timeout_s = 5;
-};
-
-int run_client(const common_options& options, const client_settings& settings) {
-  require_destination_port(options);
-  output out(options);
-  uppercase_client_options client;
-  client.host = options.host;
-  client.port = options.port;
-  client.connect = options.connect();
-  client.bytecount = settings.bytecount;
-  client.strategy = parse_uppercase_strategy(settings.strategy).value();  // CLI11 checked the name
-  client.send_size = settings.send_size;
-  client.stall_timeout = seconds(settings.stall_timeout_s);
-  client.idle_timeout = seconds(options.idle_timeout_s);
-
-  std::stop_source stop;
-  auto body = [&] {
-    run_uppercase_client(client, out.report(), stop.get_token());
-    return 0;
-  };
-  return run_blocking_with_signals(body, [&] { stop.request_stop(); }).status;
-}
 
 }  // namespace
 
@@ -94,7 +35,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   add_server_options(*server, server_options);
   server->add_option("--chunk", chunk, "read up to this many bytes at a time from a client (default 262144; the seed's is 1024)")
       ->check(CLI::Range(std::size_t{1}, kMaxBufferSize));
-  server->callback([&chosen] { chosen = [] { return run_server(server_options, chunk); }; });
+  server->callback([&chosen] { chosen = [] { return uppercase_server_main(server_options, chunk); }; });
   server->footer(
       "Examples:\n"
       "  tcpkit uppercase server \"\" -p 1060\n"
@@ -102,7 +43,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
       "  tcpkit uppercase server :: -p 0 --idle-timeout 5 --json      # dual-stack, a free port");
 
   static common_options client_options;
-  static client_settings settings;
+  static uppercase_client_settings settings;
   auto* client = program->add_subcommand("client", "send BYTECOUNT bytes of \"capitalize this!\" and check every byte that comes back");
   add_common_options(*client, client_options, "server name or address");
   client->add_option("bytecount", settings.bytecount, "bytes to send, rounded up to a multiple of 16 (default 16)")
@@ -118,7 +59,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
                      "naive: seconds without progress in either direction before the deadlock is diagnosed (default 5; threads "
                      "and async give up after --idle-timeout)")
       ->check(CLI::PositiveNumber & CLI::Range(0.0, kMaxStallSeconds));
-  client->callback([&chosen] { chosen = [] { return run_client(client_options, settings); }; });
+  client->callback([&chosen] { chosen = [] { return uppercase_client_main(client_options, settings); }; });
   client->footer(
       "Examples:\n"
       "  tcpkit uppercase client 127.0.0.1 -p 1060                       # 16 bytes\n"

@@ -11,7 +11,7 @@ seconds=${1:-30}
 build=build-fuzz
 CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTCPKIT_FUZZ=ON \
   -DTCPKIT_SANITIZE=address,undefined -DTCPKIT_BUILD_TESTS=ON >/dev/null
-targets=$(sed -n 's/^  foreach(target \(.*\))$/\1/p' tests/CMakeLists.txt)
+targets=$(sed -n 's/^set(TCPKIT_FUZZ_TARGETS \(.*\))$/\1/p' tests/CMakeLists.txt)
 cmake --build "$build" -j2 --target $targets
 mkdir -p "$build/artifacts"
 for target in $targets; do

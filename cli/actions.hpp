@@ -1,0 +1,49 @@
+// What each command runs once its command line has been parsed.
+//
+// The seam between parsing and running: cli/*_command.cpp declare the options (CLI11) and, in
+// a subcommand's callback, choose one of these functions; cli/*_run.cpp define them (sockets,
+// coroutines, signals). Parsing therefore needs none of the networking code, so the argument
+// fuzzer (tests/fuzz/args_fuzz.cpp) links stubs for these instead, and can be built with clang.
+#pragma once
+
+#include "common_options.hpp"
+
+#include "tcpkit/uppercase.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace tcpkit::cli {
+
+int sixteen_server_main(const common_options& options);
+int sixteen_client_main(const common_options& options, const std::string& message);
+
+int lines_server_main(const common_options& options, std::size_t max_line);
+int lines_client_main(const common_options& options, const std::string& path);
+
+struct uppercase_client_settings {
+  std::uint64_t bytecount = kCapitalizeMessage.size();
+  std::string strategy = "naive";
+  std::size_t send_size = 0;
+  double stall_timeout_s = 5;
+};
+
+int uppercase_server_main(const common_options& options, std::size_t chunk);
+int uppercase_client_main(const common_options& options, const uppercase_client_settings& settings);
+
+struct bench_settings {
+  std::size_t connections = 1;
+  std::uint64_t total = 1000;       // sixteen: exchanges in all
+  std::uint64_t bytes = 1'000'000;  // uppercase, lines: per connection
+  std::size_t send_size = 256 * 1024;
+  std::size_t recv_size = 0;
+  double deadline_s = 10;
+  std::size_t ramp = 0;  // load_plan::max_opening
+};
+
+int bench_sixteen_main(const common_options& options, const bench_settings& settings);
+int bench_uppercase_main(const common_options& options, const bench_settings& settings);
+int bench_lines_main(const common_options& options, const bench_settings& settings);
+
+}  // namespace tcpkit::cli

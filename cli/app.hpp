@@ -1,0 +1,33 @@
+// The whole command line of tcpkit, parsed without running anything (SPEC §2).
+//
+// main() is parse_command_line() followed by running what it chose; the argument fuzzer
+// (tests/fuzz/args_fuzz.cpp) calls parse_command_line() alone, with arbitrary argv.
+#pragma once
+
+#include "commands.hpp"
+
+#include <string>
+
+namespace tcpkit::cli {
+
+struct parsed_command_line {
+  enum class outcome {
+    run,    // `action` is what to run (its result is the exit status)
+    print,  // --help or --version: print `text` on stdout, exit 0
+    usage,  // a usage error: print `text` on stderr, exit 2
+  };
+  outcome kind = outcome::usage;
+  action run;
+  std::string text;
+};
+
+// Builds the CLI11 app and parses argv (argv[0] is the program's name). Throws only what
+// building the app or a command's option storage may throw (std::bad_alloc); every parse
+// error becomes outcome::usage.
+//
+// The commands keep their option values in function-local statics (cli/*_command.cpp), so a
+// second parse in the same process starts from the values the first one left; only the
+// argument fuzzer does that, and it checks outcomes, not values.
+parsed_command_line parse_command_line(int argc, const char* const* argv);
+
+}  // namespace tcpkit::cli

@@ -1,0 +1,111 @@
+// tcpkit lines server|client, once parsed: wiring options to tcpkit/lines_server.hpp and lines_client.hpp.
+//
+// The server's stdout is payload only (the received lines, byte for byte); everything else,
+// "Listening at" included, goes to stderr, so `tcpkit lines server "" > copy.txt` makes a copy.
+#include "actions.hpp"
+#include "run_guard.hpp"
+#include "server_exit.hpp"
+
+#include "tcpkit/errors.hpp"
+#include "tcpkit/fd_sink.hpp"
+#include "tcpkit/fd_source.hpp"
+#include "tcpkit/lines_client.hpp"
+#include "tcpkit/lines_server.hpp"
+#include "tcpkit/listen.hpp"
+
+#include <asio/io_context.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+
+namespace tcpkit::cli {
+
+int lines_server_main(const common_options& options, std::size_t max_line) {
+  output out(options, /*text_to_stderr=*/true);
+  asio::io_context io;
+  fd_sink sink(io.get_executor(), STDOUT_FILENO, "stdout");
+  listen_options listen;
+  listen.family = options.family();
+  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), options.server());
+  out.report().emit({event_type::start,
+                     "Listening at {local}",
+                     {{"program", std::string("lines")},
+                      {"role", std::string("server")},
+                      {"local", format_endpoint(srv.local_endpoint())},
+                      {"max_line_bytes", std::uint64_t{max_line}}}});
+
+  // Without a stdout there is nothing left to serve for (`tcpkit lines server | head`).
+  std::optional<error> output_failure;
+  sink.on_failure([&](const error& e) {
+    output_failure = e;
+    srv.stop();
+  });
+  auto main = [&]() -> asio::awaitable<int> {
+    co_await srv.run(lines_session(sink, {max_line}));
+    co_return 0;
+  };
+  const run_result result = run_with_signals(io, main());
+  if (!sink.close(kDefaultSinkCloseLimit)) {
+    out.report().emit({event_type::error,
+                       "write stdout: output blocked; {bytes_unwritten} received bytes were not written",
+                       {{"operation", std::string("write")}, {"bytes_unwritten", sink.bytes_unwritten()}}});
+  }
+  const int status = end_server(out.report(), srv, result, options.once);
+  if (output_failure) {
+    // The reader of our stdout has gone (`| head`): it wanted no more, as with any filter. A
+    // quiet stop, not an error; clients whose lines were not written were reset (they exit 6).
+    if (system_errno(output_failure->code()) == EPIPE) return 0;
+    std::fprintf(stderr, "tcpkit: %s\n", output_failure->what());
+    return static_cast<int>(exit_status::failure);
+  }
+  return status;
+}
+
+namespace {
+
+// The input named on the command line: "-" is stdin; a file is opened here and closed at exit.
+class input_file {
+ public:
+  explicit input_file(const std::string& path) : name_(path == "-" ? "stdin" : path) {
+    if (path == "-") return;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw error({errno, std::system_category()}, "open", path);
+  }
+  input_file(const input_file&) = delete;
+  input_file& operator=(const input_file&) = delete;
+  ~input_file() {
+    if (fd_ != STDIN_FILENO) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  int fd_ = STDIN_FILENO;
+  std::string name_;
+};
+
+}  // namespace
+
+int lines_client_main(const common_options& options, const std::string& path) {
+  require_destination_port(options);
+  output out(options);
+  input_file file(path);
+  asio::io_context io;
+  fd_source input(io.get_executor(), file.fd(), file.name());
+  lines_client_options client;
+  client.host = options.host;
+  client.port = options.port;
+  client.connect = options.connect();
+  client.input_name = file.name();
+  client.io_timeout = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(options.idle_timeout_s));
+  auto main = [&]() -> asio::awaitable<int> {
+    co_await run_lines_client(client, input, out.report());
+    co_return 0;
+  };
+  return run_with_signals(io, main()).status;
+}
+
+}  // namespace tcpkit::cli

@@ -1,0 +1,51 @@
+// tcpkit sixteen server|client, once parsed: wiring options to tcpkit/sixteen.hpp.
+#include "actions.hpp"
+#include "run_guard.hpp"
+#include "server_exit.hpp"
+
+#include "tcpkit/errors.hpp"
+#include "tcpkit/listen.hpp"
+#include "tcpkit/sixteen.hpp"
+
+#include <asio/io_context.hpp>
+
+namespace tcpkit::cli {
+
+int sixteen_server_main(const common_options& options) {
+  output out(options);
+  asio::io_context io;
+  listen_options listen;
+  listen.family = options.family();
+  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(),
+             sixteen_server_options(options.server()));
+  out.report().emit({event_type::start,
+                     "Listening at {local}",
+                     {{"program", std::string("sixteen")},
+                      {"role", std::string("server")},
+                      {"local", format_endpoint(srv.local_endpoint())}}});
+  auto main = [&]() -> asio::awaitable<int> {
+    co_await srv.run(serve_sixteen_client);
+    co_return 0;
+  };
+  const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
+  return end_server(out.report(), srv, result, options.once);
+}
+
+int sixteen_client_main(const common_options& options, const std::string& message) {
+  require_destination_port(options);
+  output out(options);
+  asio::io_context io;
+  sixteen_client_options client;
+  client.host = options.host;
+  client.port = options.port;
+  client.connect = options.connect();
+  client.message = message;
+  client.io_timeout = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(options.idle_timeout_s));
+  auto main = [&]() -> asio::awaitable<int> {
+    co_await run_sixteen_client(client, out.report());
+    co_return 0;
+  };
+  return run_with_signals(io, main()).status;
+}
+
+}  // namespace tcpkit::cli

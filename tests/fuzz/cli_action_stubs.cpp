@@ -1,0 +1,19 @@
+// Stand-ins for cli/*_run.cpp, for programs that only parse command lines (the argument fuzzer,
+// its replay test, cli_parse_test). Parsing must never run anything: reaching one is a failure.
+#include "actions.hpp"
+
+#include <cstdlib>
+
+namespace tcpkit::cli {
+
+int sixteen_server_main(const common_options&) { std::abort(); }
+int sixteen_client_main(const common_options&, const std::string&) { std::abort(); }
+int lines_server_main(const common_options&, std::size_t) { std::abort(); }
+int lines_client_main(const common_options&, const std::string&) { std::abort(); }
+int uppercase_server_main(const common_options&, std::size_t) { std::abort(); }
+int uppercase_client_main(const common_options&, const uppercase_client_settings&) { std::abort(); }
+int bench_sixteen_main(const common_options&, const bench_settings&) { std::abort(); }
+int bench_uppercase_main(const common_options&, const bench_settings&) { std::abort(); }
+int bench_lines_main(const common_options&, const bench_settings&) { std::abort(); }
+
+}  // namespace tcpkit::cli
