@@ -29,7 +29,8 @@ int run_server(const common_options& options) {
     co_return 0;
   };
   const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
-  const auto& stats = srv.stats();
+  srv.join_workers();  // with --threads: the sessions of the other loops end too
+  const server_stats stats = srv.stats();
   out.report().emit({event_type::end,
                      "Served {connections} connections: {failed} failed, {refused} refused",
                      {{"connections", stats.accepted}, {"failed", stats.failed}, {"refused", stats.refused}}});
@@ -66,6 +67,7 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   auto* server = program->add_subcommand("server", "answer every 16-byte message with \"Farewell, client\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_threads_option(*server, server_options);
   server->callback([&chosen] { chosen = [] { return run_server(server_options); }; });
   server->footer("Example:\n  tcpkit sixteen server \"\" -p 1060");
 
