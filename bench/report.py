@@ -40,6 +40,7 @@ PLOT_PANELS = [
     ]),
     ("Sixteen, 64 concurrent clients: exchanges/s (higher is better)", [
         ("sixteen64_ours", "tcpkit -q"),
+        ("sixteen64_ours_threads2", "tcpkit -q\\n--threads 2"),
         ("sixteen64_ours_logging", "tcpkit, logging"),
         ("sixteen64_epoll", "epoll C"),
         ("sixteen64_python", "seed Python"),

@@ -399,6 +399,14 @@ measure_sixteen() {
     bench_sixteen sixteen64_ours_logging "tcpkit sixteen server, logging every connection to a file" "$port" 64 "$SIXTEEN_TOTAL"
     stop "$SERVER_PID"
   fi
+  # --threads 2: connections dealt out to two event loops on two threads (docs/DESIGN.md).
+  port=$(free_port)
+  if [[ "$("$TCPKIT" sixteen server --help 2> /dev/null)" != *--threads* ]]; then
+    not_run sixteen64_ours_threads2 "tcpkit sixteen server --threads 2 (-q)" "64 concurrent" "--threads missing in this build"
+  elif start sixteen_ours_threads2 "$port" "$TCPKIT" sixteen server 127.0.0.1 -p "$port" -q --threads 2; then
+    bench_sixteen sixteen64_ours_threads2 "tcpkit sixteen server --threads 2 (-q)" "$port" 64 "$SIXTEEN_TOTAL"
+    stop "$SERVER_PID"
+  fi
   if [[ -f "$SEEDS/tcp_sixteen.py" ]]; then
     port=$(free_port)
     if start sixteen_python "$port" python3 "$SEEDS/tcp_sixteen.py" server 127.0.0.1 -p "$port"; then

@@ -31,6 +31,7 @@ server_options common_options::server() const {
   s.idle_timeout = seconds(idle_timeout_s);
   s.max_conns = max_conns;
   s.once = once;
+  s.threads = threads;
   return s;
 }
 
@@ -56,6 +57,14 @@ void add_server_options(CLI::App& command, common_options& options) {
       ->check(CLI::PositiveNumber);
   command.add_option("--max-conns", options.max_conns, "serve at most N connections at once; close the rest (default: no limit)");
   command.add_flag("--once", options.once, "serve one connection, then exit with its outcome");
+}
+
+void add_threads_option(CLI::App& command, common_options& options) {
+  command
+      .add_option("--threads", options.threads,
+                  "event loops, each on its own thread; connections are dealt out to them in turn (default 1; "
+                  "ignored with --once)")
+      ->check(CLI::Range(1u, 256u));
 }
 
 void require_destination_port(const common_options& options) {

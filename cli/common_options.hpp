@@ -24,6 +24,7 @@ struct common_options {
   double idle_timeout_s = 60;     // servers; clients use it as their no-progress limit
   std::size_t max_conns = 0;      // servers
   bool once = false;              // servers
+  unsigned threads = 1;           // servers with --threads
 
   address_family family() const;
   connect_options connect() const;
@@ -33,6 +34,8 @@ struct common_options {
 // HOST, -p/--port, -4/-6, --json, -q; then the role's own.
 void add_common_options(CLI::App& command, common_options& options, const char* host_help);
 void add_client_options(CLI::App& command, common_options& options);
+// --threads N, for the servers whose sessions share nothing (sixteen, uppercase).
+void add_threads_option(CLI::App& command, common_options& options);
 void add_server_options(CLI::App& command, common_options& options);
 
 // Throws tcpkit::error (errc::usage, exit 2) when a client was given port 0.

@@ -5,7 +5,7 @@
 namespace tcpkit::cli {
 
 int end_server(reporter& report, const server& srv, const run_result& result, bool once) {
-  const server_stats& stats = srv.stats();
+  const server_stats stats = srv.stats();
   report.emit({event_type::end,
                stats.accepted == 1 ? "Served {connections} connection: {failed} failed, {refused} refused"
                                    : "Served {connections} connections: {failed} failed, {refused} refused",

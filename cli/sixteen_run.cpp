@@ -28,6 +28,7 @@ int sixteen_server_main(const common_options& options) {
     co_return 0;
   };
   const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
+  srv.join_workers();  // with --threads: the sessions of the other loops end too
   return end_server(out.report(), srv, result, options.once);
 }
 

@@ -33,6 +33,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   auto* server = program->add_subcommand("server", "uppercase a-z in everything each client sends, and send it back");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_threads_option(*server, server_options);
   server->add_option("--chunk", chunk, "read up to this many bytes at a time from a client (default 262144; the seed's is 1024)")
       ->check(CLI::Range(std::size_t{1}, kMaxBufferSize));
   server->callback([&chosen] { chosen = [] { return uppercase_server_main(server_options, chunk); }; });

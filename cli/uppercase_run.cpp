@@ -39,6 +39,7 @@ int uppercase_server_main(const common_options& options, std::size_t chunk) {
     co_return 0;
   };
   const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
+  srv.join_workers();  // with --threads: the sessions of the other loops end too
   return end_server(out.report(), srv, result, options.once);
 }
 

@@ -32,7 +32,7 @@ asio::awaitable<void> refuse(tcp::socket& socket, const error& reason) {
 asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& context, line_sink& sink,
                                          lines_server_options options) {
   const auto start = clock::now();
-  const std::string peer = peer_name(socket);
+  const std::string peer(context.peer);
   context.report.emit({event_type::connection,
                        "Reading lines from {peer}",
                        {{"conn", context.id}, {"local", local_name(socket)}, {"peer", peer}}});

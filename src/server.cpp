@@ -5,10 +5,16 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <signal.h>
+#include <thread>
 
 namespace tcpkit {
 namespace {
@@ -31,16 +37,69 @@ constexpr auto kShortageBackoff = std::chrono::milliseconds(100);
 
 }  // namespace
 
+// An extra event loop on its own thread, kept running (work guard) until join_workers().
+struct server::worker {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
+  std::thread thread;
+};
+
 server::server(tcp::acceptor acceptor, reporter& report, server_options options)
-    : acceptor_(std::move(acceptor)), report_(report), options_(options) {}
+    : acceptor_(std::move(acceptor)), report_(report), options_(options) {
+  const unsigned loops = options_.once ? 1 : std::max(1u, options_.threads);
+  for (unsigned i = 1; i < loops; ++i) {
+    auto w = std::make_unique<worker>();
+    w->thread = std::thread([io = &w->io] {
+      // SIGINT and SIGTERM belong to the thread that waits for them (cli/run_guard.cpp).
+      sigset_t blocked;
+      sigemptyset(&blocked);
+      sigaddset(&blocked, SIGINT);
+      sigaddset(&blocked, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+      io->run();
+    });
+    workers_.push_back(std::move(w));
+  }
+}
+
+server::~server() { join_workers(); }
+
+void server::join_workers() {
+  if (workers_.empty()) return;
+  // Sessions on the other loops end only when told to (e.g. run() ended by an accept error,
+  // not by stop()): without this, joining would wait for their clients or idle timeouts.
+  if (!stopping_) stop();
+  for (auto& w : workers_) w->guard.reset();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
 
 tcp::endpoint server::local_endpoint() const { return acceptor_.local_endpoint(); }
+
+server_stats server::stats() const {
+  const std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::error_code server::last_error() const {
+  const std::lock_guard lock(mutex_);
+  return last_error_;
+}
 
 void server::stop() {
   stopping_ = true;
   std::error_code ignored;
   acceptor_.close(ignored);
-  for (idle_deadline* session : live_) session->expire_now();
+  const std::lock_guard lock(mutex_);
+  for (const auto& [id, session] : live_) {
+    // expire_now() must run on the session's own loop; the session may end before it does, so
+    // it looks the session up again there.
+    asio::post(session.executor, [this, id = id] {
+      const std::lock_guard relock(mutex_);
+      if (const auto found = live_.find(id); found != live_.end()) found->second.idle->expire_now();
+    });
+  }
 }
 
 asio::awaitable<void> server::run(session_handler handler) {
@@ -50,7 +109,14 @@ asio::awaitable<void> server::run(session_handler handler) {
   announce_waiting();
   while (acceptor_.is_open()) {
     std::error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    // The peer's address comes with accept() itself: no getpeername() per connection.
+    tcp::endpoint peer_endpoint;
+    // With several loops, connections are dealt out to them in turn, this one included: the
+    // socket is accepted straight onto the loop that will serve it.
+    const std::size_t loop = workers_.empty() ? 0 : next_loop_++ % (workers_.size() + 1);
+    const asio::any_io_executor socket_executor = loop == 0 ? executor : workers_[loop - 1]->io.get_executor();
+    tcp::socket socket = co_await acceptor_.async_accept(socket_executor, peer_endpoint,
+                                                         asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
     if (ec && is_transient(ec)) continue;
     if (ec && is_resource_shortage(ec)) {
@@ -67,28 +133,40 @@ asio::awaitable<void> server::run(session_handler handler) {
     if (ec) throw error(ec, "accept", format_endpoint(acceptor_.local_endpoint()));
     shortage_reported = false;
 
-    const std::uint64_t id = ++stats_.accepted;
-    if (options_.max_conns != 0 && stats_.active >= options_.max_conns) {
-      ++stats_.refused;
+    std::uint64_t id = 0;
+    bool refuse = false;
+    {
+      const std::lock_guard lock(mutex_);
+      id = ++stats_.accepted;
+      refuse = options_.max_conns != 0 && stats_.active >= options_.max_conns;
+      if (refuse) ++stats_.refused;
+    }
+    if (refuse) {
       report_.emit({event_type::error, "refusing {peer}: {max_conns} connections are already being served",
-                    {{"conn", id}, {"peer", peer_name(socket)}, {"max_conns", std::uint64_t{options_.max_conns}}}});
+                    {{"conn", id}, {"peer", format_endpoint(peer_endpoint)}, {"max_conns", std::uint64_t{options_.max_conns}}}});
       socket.close(ec);
       continue;
     }
     if (options_.once) {
-      co_await serve(std::move(socket), id);
+      co_await serve(std::move(socket), id, peer_endpoint);
       break;
     }
-    asio::co_spawn(executor, serve(std::move(socket), id), asio::detached);
+    // The session runs on the loop its socket belongs to (co_spawn posts it there).
+    const auto session_executor = socket.get_executor();
+    asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint), asio::detached);
   }
 }
 
-asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id) {
-  ++stats_.active;
+asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint) {
   idle_deadline idle(options_.idle_timeout);
-  live_.insert(&idle);
-  session_context context{id, report_, idle};
-  const std::string peer = peer_name(socket);
+  const auto executor = co_await asio::this_coro::executor;
+  {
+    const std::lock_guard lock(mutex_);
+    ++stats_.active;
+    live_.emplace(id, live_session{&idle, executor});
+  }
+  const std::string peer = format_endpoint(peer_endpoint);
+  session_context context{id, report_, idle, peer};
   std::error_code failure;
   std::string message;
   bool idled_out = false;
@@ -110,10 +188,15 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id) {
     failure = make_error_code(std::errc::io_error);
     message = e.what();
   }
-  live_.erase(&idle);
+  {
+    const std::lock_guard lock(mutex_);
+    live_.erase(id);
+    if (failure) {
+      ++stats_.failed;
+      last_error_ = failure;
+    }
+  }
   if (failure) {
-    ++stats_.failed;
-    last_error_ = failure;
     report_.emit({event_type::error, "  {message}", {{"conn", id}, {"peer", peer}, {"message", message}}});
   } else if (!message.empty()) {
     report_.emit({event_type::note, "  {message}", {{"conn", id}, {"peer", peer}, {"message", message}}});
@@ -126,7 +209,12 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id) {
   // kernel would keep the orphaned socket and its buffers for minutes. A reset frees both ends.
   if (socket.is_open() && idled_out) abort_connection(socket);
   if (socket.is_open()) co_await async_graceful_close(socket);
-  if (--stats_.active == 0 && !options_.once) announce_waiting();
+  bool idle_now = false;
+  {
+    const std::lock_guard lock(mutex_);
+    idle_now = --stats_.active == 0;
+  }
+  if (idle_now && !options_.once && workers_.empty()) announce_waiting();
 }
 
 void server::announce_waiting() {

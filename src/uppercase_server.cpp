@@ -18,13 +18,20 @@ namespace {
 // the client's.
 constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 
+// Buffers start at 8 KiB (what one loopback read of a slow stream brings anyway) and all the
+// connections of one server may grow theirs by 64 MiB in all: 256 connections at the full
+// 256 KiB chunk, or 10,000 at 8 KiB (~80 MB) plus that. docs/BENCHMARKS.md has the figures.
+constexpr std::size_t kInitialBuffer = 8 * 1024;
+constexpr std::size_t kGrowthBudget = 64 * 1024 * 1024;
+
 double seconds_since(clock::time_point start) { return std::chrono::duration<double>(clock::now() - start).count(); }
 
 }  // namespace
 
-asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk) {
+asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk,
+                                             buffer_budget* budget) {
   const auto start = clock::now();
-  const std::string peer = peer_name(socket);
+  const std::string peer(context.peer);
   context.report.emit({event_type::connection,
                        "Processing up to {chunk_bytes} bytes at a time from {peer}",
                        {{"conn", context.id},
@@ -32,20 +39,20 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
                         {"local", local_name(socket)},
                         {"chunk_bytes", std::uint64_t{chunk}}}});
 
-  // Not zero-filled: pages are touched only as data arrives, so an idle or short connection
-  // costs little even with a large chunk.
-  const auto buffer = std::make_unique_for_overwrite<unsigned char[]>(chunk);
+  // Starts small and grows towards `chunk` while the client keeps it full (adaptive_buffer.hpp).
+  adaptive_buffer buffer(kInitialBuffer, chunk, budget);
   std::uint64_t processed = 0;
   auto last_progress = start;
   for (;;) {
     std::error_code ec;
-    const std::size_t n = co_await socket.async_read_some(asio::buffer(buffer.get(), chunk),
+    const std::size_t n = co_await socket.async_read_some(asio::buffer(buffer.data(), buffer.size()),
                                                           asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::eof) break;
     if (ec) throw error(ec, "recv", peer);
     context.idle.touch();
-    uppercase_in_place(buffer.get(), n);
-    co_await async_send_all(socket, asio::buffer(buffer.get(), n), &context.idle, peer);
+    uppercase_in_place(buffer.data(), n);
+    co_await async_send_all(socket, asio::buffer(buffer.data(), n), &context.idle, peer);
+    buffer.consumed(n);
     processed += n;
     if (const auto now = clock::now(); now - last_progress >= kProgressInterval) {
       last_progress = now;
@@ -69,8 +76,9 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
 }
 
 session_handler uppercase_handler(std::size_t chunk) {
-  return [chunk](tcp::socket& socket, session_context& context) {
-    return serve_uppercase_client(socket, context, chunk);
+  auto budget = std::make_shared<buffer_budget>(kGrowthBudget);
+  return [chunk, budget](tcp::socket& socket, session_context& context) {
+    return serve_uppercase_client(socket, context, chunk, budget.get());
   };
 }
 

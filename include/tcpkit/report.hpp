@@ -45,12 +45,17 @@ class reporter {
   virtual ~reporter() = default;
   // Thread-safe: sessions on several threads may report at once; each event is written whole.
   virtual void emit(const event& e) = 0;
+  // Whether emit() would show an event of this type at all. Hot paths ask before they build an
+  // event (its strings and fields cost more than a small exchange); the answer must not change
+  // while the reporter is in use.
+  virtual bool wants(event_type) const noexcept { return true; }
 };
 
 // Discards everything.
 class null_reporter final : public reporter {
  public:
   void emit(const event&) override {}
+  bool wants(event_type) const noexcept override { return false; }
 };
 
 // The seeds' text. Errors go to `err`, everything else to `out` (unless quiet), one flush per
@@ -61,6 +66,7 @@ class text_reporter final : public reporter {
  public:
   text_reporter(std::FILE* out, std::FILE* err, bool quiet);
   void emit(const event& e) override;
+  bool wants(event_type type) const noexcept override { return !quiet_ || type == event_type::error; }
 
  private:
   std::FILE* out_;
@@ -77,6 +83,7 @@ class json_reporter final : public reporter {
   static constexpr int kSchemaVersion = 1;
   explicit json_reporter(std::FILE* out);
   void emit(const event& e) override;
+  bool wants(event_type type) const noexcept override { return type != event_type::note; }  // notes have no JSON form
 
  private:
   std::FILE* out_;
@@ -91,6 +98,7 @@ class tee_reporter final : public reporter {
     first_.emit(e);
     second_.emit(e);
   }
+  bool wants(event_type type) const noexcept override { return first_.wants(type) || second_.wants(type); }
 
  private:
   reporter& first_;

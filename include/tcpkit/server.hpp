@@ -14,9 +14,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string_view>
 #include <system_error>
-#include <unordered_set>
+#include <unordered_map>
+#include <vector>
 
 namespace tcpkit {
 
@@ -24,6 +27,7 @@ struct server_options {
   clock::duration idle_timeout = std::chrono::seconds(60);  // no progress either way: close
   std::size_t max_conns = 0;                                // 0: no limit
   bool once = false;                                        // serve one connection, then return
+  unsigned threads = 1;  // event loops serving sessions; connections are dealt out to them in turn
   std::string_view waiting_text;  // a note before each accept, e.g. the seed's "Waiting to accept..."
 };
 
@@ -32,6 +36,7 @@ struct session_context {
   std::uint64_t id;      // 1, 2, 3... in accept order
   reporter& report;
   idle_deadline& idle;   // touch() it on progress
+  std::string_view peer; // the peer's address as accepted ("127.0.0.1:50000"), for events and errors
 };
 
 // A program's per-connection logic. It owns the exchange and closes the socket when done; an
@@ -45,9 +50,17 @@ struct server_stats {
   std::uint64_t active = 0;
 };
 
+// With `threads` > 1 the server starts threads - 1 more event loops, each on its own thread,
+// and hands each accepted connection to the next loop in turn (the acceptor's own loop is one
+// of them): a session then runs entirely on one thread, and the sessions of different loops
+// run in parallel on different cores. The handler is then called on several threads at once
+// and must be thread-safe, and so must the reporter (tcpkit's are).
 class server {
  public:
   server(tcp::acceptor acceptor, reporter& report, server_options options);
+  ~server();  // join_workers()
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
 
   // Accepts and serves until stop(), or with `once` until the first session has ended.
   // Sessions still running when it returns go on in the io_context.
@@ -59,17 +72,31 @@ class server {
   // thread.
   void stop();
 
+  // With threads > 1, after run() has returned: stops the server if that was not done yet,
+  // then waits until the sessions on the other loops have ended (within the drain deadline)
+  // and their threads have finished. Call it on the acceptor's thread.
+  void join_workers();
+
   tcp::endpoint local_endpoint() const;
-  const server_stats& stats() const noexcept { return stats_; }
+  server_stats stats() const;
   // The error of the most recent failed session (for --once's exit status); empty if none.
-  std::error_code last_error() const noexcept { return last_error_; }
+  std::error_code last_error() const;
 
  private:
-  asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id);
+  struct worker;
+  struct live_session {
+    idle_deadline* idle;
+    asio::any_io_executor executor;  // the loop the session runs on
+  };
+
+  asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint);
   void announce_waiting();
 
   bool stopping_ = false;
-  std::unordered_set<idle_deadline*> live_;  // the deadline of every running session
+  std::vector<std::unique_ptr<worker>> workers_;  // the loops besides the acceptor's
+  std::size_t next_loop_ = 0;
+  mutable std::mutex mutex_;  // guards stats_, live_ and last_error_: sessions may run on workers
+  std::unordered_map<std::uint64_t, live_session> live_;  // every running session, by id
 
   tcp::acceptor acceptor_;
   reporter& report_;

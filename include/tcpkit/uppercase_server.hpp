@@ -2,7 +2,7 @@
 // CHUNK bytes, uppercase a-z, send the result back, until the client's EOF.
 //
 // Backpressure is the loop's shape: the next read starts only once the previous reply has been
-// sent in full, so a connection holds at most one chunk in memory whatever its client does.
+// sent in full, so a connection holds at most one buffer (at most CHUNK) in memory whatever its client does.
 // A client that sends without reading first fills its own receive buffer, then our send
 // blocks, we stop reading, and its sends block in turn; it costs one chunk and is closed by the
 // idle timeout (tcpkit::server) once nothing has moved for that long.
@@ -12,6 +12,7 @@
 //                                  └──────── only after this completes ───────┘
 #pragma once
 
+#include "tcpkit/adaptive_buffer.hpp"
 #include "tcpkit/server.hpp"
 
 #include <asio/awaitable.hpp>
@@ -25,9 +26,13 @@ namespace tcpkit {
 // client's EOF has been answered and the socket closed gracefully. Errors (a reset, an idle
 // timeout) propagate to the server, which reports them and ends only this connection.
 // `socket` and `context` belong to the server, which awaits this coroutine to its end.
-asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk);
+// The read buffer starts small and grows up to `chunk` while the connection is fast, within
+// `budget` if given (adaptive_buffer.hpp).
+asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk,
+                                             buffer_budget* budget = nullptr);
 
-// serve_uppercase_client with `chunk` bound, for tcpkit::server::run().
+// serve_uppercase_client with `chunk` bound and one growth budget (64 MiB) shared by all the
+// connections of the handler, for tcpkit::server::run().
 session_handler uppercase_handler(std::size_t chunk);
 
 }  // namespace tcpkit

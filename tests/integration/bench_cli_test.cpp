@@ -18,6 +18,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
@@ -25,6 +29,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include <unistd.h>
 
 namespace tcpkit {
 namespace {
@@ -261,6 +267,59 @@ TEST(BenchCli, UppercaseAgainstOurServerVerifiesEveryByte) {
   EXPECT_EQ(json_number(out, "bytes_verified"), 9'000'000) << out;
   EXPECT_EQ(json_number(out, "peak_concurrent"), 3) << out;  // all streams connected, then all ran
   EXPECT_GT(json_number(out, "mb_per_s").value_or(0), 0) << out;
+}
+
+// The number after "KEY": in the server's closing summary (the last line that has "connections").
+std::optional<double> summary_number(const std::string& text, std::string_view key) {
+  const auto line_start = text.rfind(R"("connections":)");
+  if (line_start == std::string::npos) return std::nullopt;
+  const auto begin = text.rfind('\n', line_start);
+  const std::string needle = fmt::format(R"("{}":)", key);
+  const auto at = text.find(needle, begin == std::string::npos ? 0 : begin);
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtod(text.c_str() + at + needle.size(), nullptr);
+}
+
+// --threads N: connections are dealt out to N event loops on N threads. Every exchange still
+// completes with the right bytes, and the server's counts, kept by all the loops, add up
+// exactly; SIGINT still ends the sessions of every loop and the server exits 0.
+TEST(BenchCli, ThreadsSpreadConnectionsOverLoopsAndEveryExchangeIsRight) {
+  for (const std::string program : {"uppercase", "sixteen"}) {
+    SCOPED_TRACE(program);
+    // Its JSON events go to a file, and the load is small enough for its text on stderr to fit
+    // in the pipe: this thread does not read pipes while the load runs.
+    const std::string events_path = ::testing::TempDir() + "tcpkit_threads_" + program + "_" + std::to_string(::getpid());
+    test::spawn_options options;
+    options.argv = {"sh", "-c", R"(out=$1; shift; exec "$0" "$@" > "$out")", test::tcpkit_binary(), events_path,
+                    program, "server", "127.0.0.1", "-p", "0", "--threads", "3", "--json"};
+    test::running_server server{process::spawn(options), 0};
+    if (const auto line = server.proc.wait_for_stderr("Listening at", 10s)) server.port = test::port_from_text(*line).value_or(0);
+    ASSERT_NE(server.port, 0) << server.proc.stderr_text();
+    // Three loops: the acceptor's thread and two more (sh has exec'ed into tcpkit).
+    const auto tasks = std::distance(std::filesystem::directory_iterator(fmt::format("/proc/{}/task", server.proc.pid())),
+                                     std::filesystem::directory_iterator());
+    EXPECT_GE(tasks, 3);
+    const bool streams = program == "uppercase";
+    const std::vector<std::string> load = streams ? std::vector<std::string>{"--connections", "12", "--bytes", "1M"}
+                                                  : std::vector<std::string>{"--connections", "16", "--total", "150"};
+    auto bench = run_tcpkit(bench_args(program, server.port, load), 60s);
+    ASSERT_EQ(bench.exit_code(), 0) << bench.stderr_text();
+    const std::string& out = bench.stdout_text();
+    const double expected = streams ? 12 : 150;
+    EXPECT_EQ(json_number(out, "ok"), expected) << out;
+    if (streams) {
+      EXPECT_EQ(json_number(out, "bytes_verified"), 12'000'000) << out;
+    }
+
+    server.proc.signal(SIGINT);
+    ASSERT_EQ(server.proc.wait(15s), 0) << server.proc.stderr_text();
+    std::ifstream events(events_path);
+    const std::string served((std::istreambuf_iterator<char>(events)), std::istreambuf_iterator<char>());
+    std::remove(events_path.c_str());
+    EXPECT_EQ(summary_number(served, "connections"), expected) << served.substr(served.size() > 2000 ? served.size() - 2000 : 0);
+    EXPECT_EQ(summary_number(served, "failed"), 0);
+    EXPECT_EQ(summary_number(served, "refused"), 0);
+  }
 }
 
 TEST(BenchCli, UppercaseNamesTheFirstWrongByte) {

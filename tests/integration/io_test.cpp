@@ -32,6 +32,9 @@ T run_coroutine(asio::io_context& io, asio::awaitable<T> coroutine, clock::durat
   auto future = asio::co_spawn(io, std::move(coroutine), asio::use_future);
   io.restart();
   io.run_for(limit);
+  // use_future completes the future from outside the io_context (Asio posts the result through
+  // the system executor), so a coroutine that finished without ever suspending may have its
+  // result set a moment after run_for() returns: wait for it, bounded.
   if (future.wait_for(5s) != std::future_status::ready) throw std::runtime_error("coroutine did not finish in time");
   return future.get();
 }

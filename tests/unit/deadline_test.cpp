@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <system_error>
 
 namespace tcpkit {
 namespace {
@@ -33,6 +34,7 @@ clock::duration run(Body body) {
   const auto start = clock::now();
   auto done = asio::co_spawn(io, body(), asio::use_future);
   io.run_for(10s);
+  // use_future sets the result from outside the io_context: it may land just after run_for().
   EXPECT_EQ(done.wait_for(5s), std::future_status::ready) << "did not finish";
   done.get();
   return clock::now() - start;
@@ -75,6 +77,51 @@ TEST(Deadline, RunBothWaitsForBoth) {
     co_await run_both(step(10ms), step(30ms));
   });
   EXPECT_EQ(finished, 2);
+}
+
+TEST(Deadline, CompleteWithinReturnsTrueWhenTheOpWins) {
+  bool completed = false;
+  const auto took = run([&]() -> asio::awaitable<void> { completed = co_await complete_within(elapse(10ms), 10s); });
+  EXPECT_TRUE(completed);
+  EXPECT_LT(took, 5s);  // the losing timer was cancelled, not waited for
+}
+
+// The stop branches of complete_within and idle_deadline complete quietly when cancelled (no
+// exception on the success path). A deadline cancelled from outside must still end as a
+// cancellation, not look like its own timer fired.
+TEST(Deadline, AnInnerDeadlineCancelledFromOutsideIsACancellationNotATimeout) {
+  std::error_code inner_error;
+  bool inner_returned = false;
+  bool outer_completed = true;
+  const auto took = run([&]() -> asio::awaitable<void> {
+    auto inner = [&]() -> asio::awaitable<void> {
+      try {
+        co_await complete_within(elapse(10s), 10s);
+        inner_returned = true;
+      } catch (const std::system_error& e) {
+        inner_error = e.code();
+      }
+    };
+    outer_completed = co_await complete_within(inner(), 30ms);
+  });
+  EXPECT_FALSE(inner_returned);
+  EXPECT_EQ(inner_error, asio::error::operation_aborted);
+  EXPECT_FALSE(outer_completed);
+  EXPECT_LT(took, 5s);
+}
+
+TEST(Deadline, IdleDeadlineLetsAFinishedSessionWinAndEndsAnIdleOne) {
+  bool finished = false;
+  bool idled = true;
+  const auto took = run([&]() -> asio::awaitable<void> {
+    idle_deadline patient(10s);
+    finished = co_await run_until(elapse(10ms), patient.expired());
+    idle_deadline impatient(30ms);
+    idled = !co_await run_until(elapse(10s), impatient.expired());
+  });
+  EXPECT_TRUE(finished);
+  EXPECT_TRUE(idled);
+  EXPECT_LT(took, 5s);
 }
 
 }  // namespace

@@ -77,6 +77,27 @@ TEST(Report, QuietTextReporterKeepsOnlyErrors) {
   EXPECT_EQ(err.text(), "bad\n");
 }
 
+// wants() lets hot paths skip building events: it must agree with what emit() shows.
+TEST(Report, WantsSaysWhichEventsWouldBeShown) {
+  captured_file out, err;
+  null_reporter none;
+  text_reporter quiet(out.get(), err.get(), true);
+  text_reporter loud(out.get(), err.get(), false);
+  json_reporter json(out.get());
+  tee_reporter quiet_and_json(quiet, json);
+  tee_reporter quiet_and_none(quiet, none);
+  for (const auto type : {event_type::start, event_type::connection, event_type::progress, event_type::end,
+                          event_type::error, event_type::note}) {
+    const bool error = type == event_type::error;
+    EXPECT_FALSE(none.wants(type));
+    EXPECT_EQ(quiet.wants(type), error);
+    EXPECT_TRUE(loud.wants(type));
+    EXPECT_EQ(json.wants(type), type != event_type::note);
+    EXPECT_EQ(quiet_and_json.wants(type), type != event_type::note);
+    EXPECT_EQ(quiet_and_none.wants(type), error);
+  }
+}
+
 TEST(Report, TransientLinesAreDroppedWhenOutputIsNotATerminal) {
   captured_file out, err;
   text_reporter report(out.get(), err.get(), false);
