@@ -58,6 +58,20 @@ void add_server_options(CLI::App& command, common_options& options) {
   command.add_flag("--once", options.once, "serve one connection, then exit with its outcome");
 }
 
+void add_trace_options(CLI::App& command, common_options& options) {
+  command.add_option("--trace", options.trace_path,
+                     "write a CSV time series of each connection (bytes, kernel queues, TCP_INFO) to FILE; "
+                     "draw it with tcpkit plot (docs/TRACE.md)")
+      ->type_name("FILE");
+  command.add_option("--trace-interval", options.trace_interval_s, "seconds between trace samples (default 0.05)")
+      ->check(CLI::Range(0.001, 3600.0));
+}
+
+std::unique_ptr<tracer> open_trace(const common_options& options) {
+  if (options.trace_path.empty()) return nullptr;
+  return std::make_unique<tracer>(options.trace_path, seconds(options.trace_interval_s));
+}
+
 void require_destination_port(const common_options& options) {
   if (options.port == 0) throw error(errc::usage, "--port", "", "0 is not a port a client can connect to");
 }

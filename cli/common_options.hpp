@@ -5,6 +5,7 @@
 #include "tcpkit/report.hpp"
 #include "tcpkit/server.hpp"
 #include "tcpkit/connect.hpp"
+#include "tcpkit/trace.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +25,8 @@ struct common_options {
   double idle_timeout_s = 60;     // servers; clients use it as their no-progress limit
   std::size_t max_conns = 0;      // servers
   bool once = false;              // servers
+  std::string trace_path;         // --trace: empty, no tracing
+  double trace_interval_s = 0.05; // --trace-interval
 
   address_family family() const;
   connect_options connect() const;
@@ -34,6 +37,13 @@ struct common_options {
 void add_common_options(CLI::App& command, common_options& options, const char* host_help);
 void add_client_options(CLI::App& command, common_options& options);
 void add_server_options(CLI::App& command, common_options& options);
+
+// --trace FILE and --trace-interval SECONDS (docs/TRACE.md).
+void add_trace_options(CLI::App& command, common_options& options);
+
+// The tracer --trace asks for, or nullptr without --trace. Throws tcpkit::error if FILE cannot
+// be created.
+std::unique_ptr<tracer> open_trace(const common_options& options);
 
 // Throws tcpkit::error (errc::usage, exit 2) when a client was given port 0.
 void require_destination_port(const common_options& options);

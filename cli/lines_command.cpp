@@ -27,11 +27,14 @@ constexpr std::size_t kMaxMaxLine = std::size_t{1} << 30;  // 1 GiB: one buffer 
 
 int run_server(const common_options& options, std::size_t max_line) {
   output out(options, /*text_to_stderr=*/true);
+  const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   fd_sink sink(io.get_executor(), STDOUT_FILENO, "stdout");
   listen_options listen;
   listen.family = options.family();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), options.server());
+  server_options serving = options.server();
+  serving.trace = trace.get();
+  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
   out.report().emit({event_type::start,
                      "Listening at {local}",
                      {{"program", std::string("lines")},
@@ -120,6 +123,7 @@ void add_lines_command(CLI::App& app, action& chosen) {
       "server", "print every line received to stdout, exactly as sent; acknowledge with \"received N lines, M bytes\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_trace_options(*server, server_options);
   server
       ->add_option("--max-line", max_line,
                    "longest line accepted, line ending included (default 64KiB; suffixes K, M); a longer one ends "

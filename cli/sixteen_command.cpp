@@ -14,11 +14,13 @@ namespace {
 
 int run_server(const common_options& options) {
   output out(options);
+  const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   listen_options listen;
   listen.family = options.family();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(),
-             sixteen_server_options(options.server()));
+  server_options serving = sixteen_server_options(options.server());
+  serving.trace = trace.get();
+  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
   out.report().emit({event_type::start,
                      "Listening at {local}",
                      {{"program", std::string("sixteen")},
@@ -66,6 +68,7 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   auto* server = program->add_subcommand("server", "answer every 16-byte message with \"Farewell, client\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_trace_options(*server, server_options);
   server->callback([&chosen] { chosen = [] { return run_server(server_options); }; });
   server->footer("Example:\n  tcpkit sixteen server \"\" -p 1060");
 

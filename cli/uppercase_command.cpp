@@ -28,10 +28,13 @@ clock::duration seconds(double s) {
 
 int run_server(const common_options& options, std::size_t chunk) {
   output out(options);
+  const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   listen_options listen;
   listen.family = options.family();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), options.server());
+  server_options serving = options.server();
+  serving.trace = trace.get();
+  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
   out.report().emit({event_type::start,
                      "Listening at {local}",
                      {{"program", std::string("uppercase")},
@@ -71,6 +74,8 @@ int run_client(const common_options& options, const client_settings& settings) {
   client.send_size = settings.send_size;
   client.stall_timeout = seconds(settings.stall_timeout_s);
   client.idle_timeout = seconds(options.idle_timeout_s);
+  const std::unique_ptr<tracer> trace = open_trace(options);
+  client.trace = trace.get();
 
   std::stop_source stop;
   auto body = [&] {
@@ -92,6 +97,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   auto* server = program->add_subcommand("server", "uppercase a-z in everything each client sends, and send it back");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_trace_options(*server, server_options);
   server->add_option("--chunk", chunk, "read up to this many bytes at a time from a client (default 262144; the seed's is 1024)")
       ->check(CLI::Range(std::size_t{1}, kMaxBufferSize));
   server->callback([&chosen] { chosen = [] { return run_server(server_options, chunk); }; });
@@ -104,6 +110,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   client->add_option("bytecount", settings.bytecount, "bytes to send, rounded up to a multiple of 16 (default 16)")
       ->check(CLI::Range(std::uint64_t{0}, kMaxBytecount));
   add_client_options(*client, client_options);
+  add_trace_options(*client, client_options);
   client->add_option("--strategy", settings.strategy,
                      "naive: send everything, then read (the seed's; deadlocks on large counts); threads: a sender and a "
                      "receiver thread; async: one thread, an event loop (default naive)")

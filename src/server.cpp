@@ -2,6 +2,7 @@
 
 #include "tcpkit/close.hpp"
 #include "tcpkit/errors.hpp"
+#include "tcpkit/trace.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -88,6 +89,7 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id) {
   idle_deadline idle(options_.idle_timeout);
   live_.insert(&idle);
   session_context context{id, report_, idle};
+  tracer::connection traced = options_.trace ? options_.trace->attach(socket, "server", id, context.traffic) : tracer::connection{};
   const std::string peer = peer_name(socket);
   std::error_code failure;
   std::string message;
@@ -126,6 +128,7 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id) {
   // kernel would keep the orphaned socket and its buffers for minutes. A reset frees both ends.
   if (socket.is_open() && idled_out) abort_connection(socket);
   if (socket.is_open()) co_await async_graceful_close(socket);
+  traced.close();
   if (--stats_.active == 0 && !options_.once) announce_waiting();
 }
 

@@ -32,6 +32,7 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
 
   std::array<char, kSixteenOctets> message{};
   co_await async_recv_exact(socket, asio::buffer(message), &context.idle, peer);
+  context.traffic.add_received(message.size());
   context.report.emit({event_type::progress,
                        "  Incoming sixteen-octet message: {message}",
                        {{"conn", context.id},
@@ -39,6 +40,7 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
                         {"bytes_received", std::uint64_t{kSixteenOctets}}}});
 
   co_await async_send_all(socket, asio::buffer(kFarewell), &context.idle, peer);
+  context.traffic.add_sent(kFarewell.size());
   const close_outcome outcome = co_await async_graceful_close(socket);
   context.report.emit({event_type::end,
                        "  Reply sent, socket closed",

@@ -44,8 +44,10 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
     if (ec == asio::error::eof) break;
     if (ec) throw error(ec, "recv", peer);
     context.idle.touch();
+    context.traffic.add_received(n);
     uppercase_in_place(buffer.get(), n);
     co_await async_send_all(socket, asio::buffer(buffer.get(), n), &context.idle, peer);
+    context.traffic.add_sent(n);
     processed += n;
     if (const auto now = clock::now(); now - last_progress >= kProgressInterval) {
       last_progress = now;

@@ -9,6 +9,7 @@
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/endpoint.hpp"
 #include "tcpkit/report.hpp"
+#include "tcpkit/traffic_counters.hpp"
 
 #include <asio/awaitable.hpp>
 
@@ -20,11 +21,14 @@
 
 namespace tcpkit {
 
+class tracer;
+
 struct server_options {
   clock::duration idle_timeout = std::chrono::seconds(60);  // no progress either way: close
   std::size_t max_conns = 0;                                // 0: no limit
   bool once = false;                                        // serve one connection, then return
   std::string_view waiting_text;  // a note before each accept, e.g. the seed's "Waiting to accept..."
+  tracer* trace = nullptr;        // if set, every session is sampled into it (tcpkit/trace.hpp)
 };
 
 // What a session gets besides its socket.
@@ -32,6 +36,7 @@ struct session_context {
   std::uint64_t id;      // 1, 2, 3... in accept order
   reporter& report;
   idle_deadline& idle;   // touch() it on progress
+  traffic_counters traffic{};  // the handler counts the bytes it sends and receives here
 };
 
 // A program's per-connection logic. It owns the exchange and closes the socket when done; an
