@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tcpkit::cli {
 
@@ -45,5 +46,12 @@ struct bench_settings {
 int bench_sixteen_main(const common_options& options, const bench_settings& settings);
 int bench_uppercase_main(const common_options& options, const bench_settings& settings);
 int bench_lines_main(const common_options& options, const bench_settings& settings);
+
+struct plot_settings {
+  std::vector<std::string> traces;  // one or two --trace files
+  std::string output;               // the SVG to write
+};
+
+int plot_main(const plot_settings& settings);
 
 }  // namespace tcpkit::cli

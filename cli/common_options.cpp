@@ -67,6 +67,15 @@ void add_threads_option(CLI::App& command, common_options& options) {
       ->check(CLI::Range(1u, 256u));
 }
 
+void add_trace_options(CLI::App& command, common_options& options) {
+  command.add_option("--trace", options.trace_path,
+                     "write a CSV time series of each connection (bytes, kernel queues, TCP_INFO) to FILE; "
+                     "draw it with tcpkit plot (docs/TRACE.md)")
+      ->type_name("FILE");
+  command.add_option("--trace-interval", options.trace_interval_s, "seconds between trace samples (default 0.05)")
+      ->check(CLI::Range(0.001, 3600.0));
+}
+
 void require_destination_port(const common_options& options) {
   if (options.port == 0) throw error(errc::usage, "--port", "", "0 is not a port a client can connect to");
 }

@@ -25,6 +25,8 @@ struct common_options {
   std::size_t max_conns = 0;      // servers
   bool once = false;              // servers
   unsigned threads = 1;           // servers with --threads
+  std::string trace_path;         // --trace: empty, no tracing
+  double trace_interval_s = 0.05; // --trace-interval
 
   address_family family() const;
   connect_options connect() const;
@@ -37,6 +39,8 @@ void add_client_options(CLI::App& command, common_options& options);
 // --threads N, for the servers whose sessions share nothing (sixteen, uppercase).
 void add_threads_option(CLI::App& command, common_options& options);
 void add_server_options(CLI::App& command, common_options& options);
+// --trace FILE and --trace-interval SECONDS (docs/TRACE.md).
+void add_trace_options(CLI::App& command, common_options& options);
 
 // Throws tcpkit::error (errc::usage, exit 2) when a client was given port 0.
 void require_destination_port(const common_options& options);

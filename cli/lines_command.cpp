@@ -29,6 +29,7 @@ void add_lines_command(CLI::App& app, action& chosen) {
       "server", "print every line received to stdout, exactly as sent; acknowledge with \"received N lines, M bytes\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_trace_options(*server, server_options);
   server
       ->add_option("--max-line", max_line,
                    "longest line accepted, line ending included (default 64KiB; suffixes K, M); a longer one ends "

@@ -5,6 +5,7 @@
 #include "actions.hpp"
 #include "run_guard.hpp"
 #include "server_exit.hpp"
+#include "tracing.hpp"
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/fd_sink.hpp"
@@ -25,11 +26,14 @@ namespace tcpkit::cli {
 
 int lines_server_main(const common_options& options, std::size_t max_line) {
   output out(options, /*text_to_stderr=*/true);
+  const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   fd_sink sink(io.get_executor(), STDOUT_FILENO, "stdout");
   listen_options listen;
   listen.family = options.family();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), options.server());
+  server_options serving = options.server();
+  serving.trace = trace.get();
+  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
   out.report().emit({event_type::start,
                      "Listening at {local}",
                      {{"program", std::string("lines")},

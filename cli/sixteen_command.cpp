@@ -22,6 +22,7 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   auto* server = program->add_subcommand("server", "answer every 16-byte message with \"Farewell, client\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_trace_options(*server, server_options);
   add_threads_option(*server, server_options);
   server->callback([&chosen] { chosen = [] { return sixteen_server_main(server_options); }; });
   server->footer(

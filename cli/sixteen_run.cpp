@@ -2,6 +2,7 @@
 #include "actions.hpp"
 #include "run_guard.hpp"
 #include "server_exit.hpp"
+#include "tracing.hpp"
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/listen.hpp"
@@ -13,11 +14,13 @@ namespace tcpkit::cli {
 
 int sixteen_server_main(const common_options& options) {
   output out(options);
+  const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   listen_options listen;
   listen.family = options.family();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(),
-             sixteen_server_options(options.server()));
+  server_options serving = sixteen_server_options(options.server());
+  serving.trace = trace.get();
+  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
   out.report().emit({event_type::start,
                      "Listening at {local}",
                      {{"program", std::string("sixteen")},

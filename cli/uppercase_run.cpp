@@ -3,6 +3,7 @@
 #include "actions.hpp"
 #include "run_guard.hpp"
 #include "server_exit.hpp"
+#include "tracing.hpp"
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/listen.hpp"
@@ -24,10 +25,13 @@ clock::duration seconds(double s) {
 
 int uppercase_server_main(const common_options& options, std::size_t chunk) {
   output out(options);
+  const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   listen_options listen;
   listen.family = options.family();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), options.server());
+  server_options serving = options.server();
+  serving.trace = trace.get();
+  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
   out.report().emit({event_type::start,
                      "Listening at {local}",
                      {{"program", std::string("uppercase")},
@@ -55,6 +59,8 @@ int uppercase_client_main(const common_options& options, const uppercase_client_
   client.send_size = settings.send_size;
   client.stall_timeout = seconds(settings.stall_timeout_s);
   client.idle_timeout = seconds(options.idle_timeout_s);
+  const std::unique_ptr<tracer> trace = open_trace(options);
+  client.trace = trace.get();
 
   std::stop_source stop;
   auto body = [&] {

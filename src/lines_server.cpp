@@ -41,6 +41,7 @@ asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& c
   std::optional<error> too_long;
   try {
     while (auto block = co_await reader.async_read_lines()) {
+      context.traffic.add_received(reader.bytes_read() - context.traffic.bytes_received());
       // Waiting for the sink is our side's slowness, not the client's inactivity.
       const auto hold = context.idle.hold();
       co_await sink.async_write(*block);
@@ -63,6 +64,7 @@ asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& c
   }
   const std::string ack = format_ack(received);
   co_await async_send_all(socket, asio::buffer(ack), &context.idle, peer);
+  context.traffic.add_sent(ack.size());
   const close_outcome outcome = co_await async_graceful_close(socket);
   context.report.emit({event_type::end,
                        "  {peer}: received {lines_received} lines, {bytes_received} bytes; acknowledged, socket closed",

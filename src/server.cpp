@@ -2,6 +2,7 @@
 
 #include "tcpkit/close.hpp"
 #include "tcpkit/errors.hpp"
+#include "tcpkit/trace.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -167,6 +168,7 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   }
   const std::string peer = format_endpoint(peer_endpoint);
   session_context context{id, report_, idle, peer};
+  tracer::connection traced = options_.trace ? options_.trace->attach(socket, "server", id, context.traffic) : tracer::connection{};
   std::error_code failure;
   std::string message;
   bool idled_out = false;
@@ -209,6 +211,7 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   // kernel would keep the orphaned socket and its buffers for minutes. A reset frees both ends.
   if (socket.is_open() && idled_out) abort_connection(socket);
   if (socket.is_open()) co_await async_graceful_close(socket);
+  traced.close();
   bool idle_now = false;
   {
     const std::lock_guard lock(mutex_);

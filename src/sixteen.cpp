@@ -38,6 +38,7 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
 
   std::array<char, kSixteenOctets> message{};
   co_await async_recv_exact(socket, asio::buffer(message), &context.idle, peer);
+  context.traffic.add_received(message.size());
   if (report.wants(event_type::progress)) {
     report.emit({event_type::progress,
                  "  Incoming sixteen-octet message: {message}",
@@ -47,6 +48,7 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
   }
 
   co_await async_send_all(socket, asio::buffer(kFarewell), &context.idle, peer);
+  context.traffic.add_sent(kFarewell.size());
   const close_outcome outcome = co_await async_graceful_close(socket);
   if (!report.wants(event_type::end)) co_return;
   report.emit({event_type::end,

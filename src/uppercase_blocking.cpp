@@ -258,6 +258,7 @@ uppercase_result run_blocking(const uppercase_client_options& options, reporter&
     return exchange.finish();
   }
   exchange.report_connected(*socket);
+  const tracer::connection traced = exchange.attach_trace(*socket);
   return options.strategy == uppercase_strategy::naive ? run_naive(*socket, exchange, stop)
                                                        : run_threads(*socket, exchange, stop);
 }

@@ -97,6 +97,7 @@ asio::awaitable<uppercase_result> async_run_uppercase_client(uppercase_client_op
     co_return exchange.finish();
   }
   exchange.report_connected(*socket);
+  const tracer::connection traced = exchange.attach_trace(*socket);
   exchange.report_receiving();
 
   // run_both: if one direction fails, the other is cancelled and the first failure is the one

@@ -57,6 +57,11 @@ void uppercase_exchange::report_connected(tcp::socket& socket) {
   report_.emit({event_type::connection, {}, {{"local", local_name(socket)}, {"peer", peer_}}});
 }
 
+tracer::connection uppercase_exchange::attach_trace(tcp::socket& socket) const {
+  if (options_.trace == nullptr) return {};
+  return options_.trace->attach(socket, "client", 1, traffic_);
+}
+
 void uppercase_exchange::report_receiving() {
   report_.emit({event_type::note, "Receiving all the data the server sends back", {}});
 }
@@ -95,7 +100,7 @@ void uppercase_exchange::check_received(const unsigned char* data, std::size_t n
                             quoted_byte(data[bad]), quoted_byte(uppercase_byte(sent_bytes[bad])),
                             quoted_byte(sent_bytes[bad])));
   }
-  received_.fetch_add(n, std::memory_order_relaxed);
+  traffic_.add_received(n);
 }
 
 void uppercase_exchange::finish_receiving() {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "tcpkit/errors.hpp"
+#include "tcpkit/trace.hpp"
+#include "tcpkit/traffic_counters.hpp"
 #include "tcpkit/uppercase_client.hpp"
 
 #include <asio/buffer.hpp>
@@ -41,14 +43,18 @@ class uppercase_exchange {
   std::uint64_t total() const noexcept { return total_; }
   std::size_t send_size() const noexcept { return send_size_; }
   const std::string& peer() const noexcept { return peer_; }
-  std::uint64_t sent() const noexcept { return sent_.load(std::memory_order_relaxed); }
-  std::uint64_t received() const noexcept { return received_.load(std::memory_order_relaxed); }
+  std::uint64_t sent() const noexcept { return traffic_.bytes_sent(); }
+  std::uint64_t received() const noexcept { return traffic_.bytes_received(); }
+  const traffic_counters& traffic() const noexcept { return traffic_; }
   bool sending_done() const noexcept { return sending_done_.load(std::memory_order_relaxed); }
 
   // "Sending N bytes of data, in chunks of K bytes": before connecting, as the seed does.
   void report_start();
   // The connection (JSON only); starts the clock and the progress watch.
   void report_connected(tcp::socket& socket);
+  // Starts tracing the connection if options().trace is set (an empty handle otherwise). The
+  // handle must go before the exchange.
+  tracer::connection attach_trace(tcp::socket& socket) const;
   // "Receiving all the data the server sends back".
   void report_receiving();
 
@@ -57,7 +63,7 @@ class uppercase_exchange {
   // included: the next chunk starts where the last write stopped, and a cut mid-chunk leaves
   // an exact count (never fewer bytes sent than the server can have echoed).
   asio::const_buffer next_chunk() const noexcept;
-  void add_sent(std::size_t n) noexcept { sent_.fetch_add(n, std::memory_order_relaxed); }
+  void add_sent(std::size_t n) noexcept { traffic_.add_sent(n); }
   // Once everything is sent: the half-close (shutdown(SHUT_WR): the server sees EOF, answers
   // what it still holds and closes), then "  N bytes sent". Throws tcpkit::error if the
   // shutdown fails.
@@ -94,8 +100,7 @@ class uppercase_exchange {
   repeated_payload payload_;
   std::string peer_;
   clock::time_point start_;
-  std::atomic<std::uint64_t> sent_{0};
-  std::atomic<std::uint64_t> received_{0};
+  traffic_counters traffic_;
   std::atomic<bool> sending_done_{false};
   std::atomic<cut_reason> cut_{cut_reason::none};
   // The monitor's own state (read by others only after the monitor has finished).

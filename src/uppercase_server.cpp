@@ -50,8 +50,10 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
     if (ec == asio::error::eof) break;
     if (ec) throw error(ec, "recv", peer);
     context.idle.touch();
+    context.traffic.add_received(n);
     uppercase_in_place(buffer.data(), n);
     co_await async_send_all(socket, asio::buffer(buffer.data(), n), &context.idle, peer);
+    context.traffic.add_sent(n);
     buffer.consumed(n);
     processed += n;
     if (const auto now = clock::now(); now - last_progress >= kProgressInterval) {

@@ -9,6 +9,7 @@
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/endpoint.hpp"
 #include "tcpkit/report.hpp"
+#include "tcpkit/traffic_counters.hpp"
 
 #include <asio/awaitable.hpp>
 
@@ -23,12 +24,15 @@
 
 namespace tcpkit {
 
+class tracer;
+
 struct server_options {
   clock::duration idle_timeout = std::chrono::seconds(60);  // no progress either way: close
   std::size_t max_conns = 0;                                // 0: no limit
   bool once = false;                                        // serve one connection, then return
   unsigned threads = 1;  // event loops serving sessions; connections are dealt out to them in turn
   std::string_view waiting_text;  // a note before each accept, e.g. the seed's "Waiting to accept..."
+  tracer* trace = nullptr;        // if set, every session is sampled into it (tcpkit/trace.hpp)
 };
 
 // What a session gets besides its socket.
@@ -37,6 +41,7 @@ struct session_context {
   reporter& report;
   idle_deadline& idle;   // touch() it on progress
   std::string_view peer; // the peer's address as accepted ("127.0.0.1:50000"), for events and errors
+  traffic_counters traffic{};  // the handler counts the bytes it sends and receives here
 };
 
 // A program's per-connection logic. It owns the exchange and closes the socket when done; an

@@ -29,6 +29,8 @@
 
 namespace tcpkit {
 
+class tracer;
+
 enum class uppercase_strategy {
   naive,    // send everything, then read: the seed's algorithm, deadlocks on large counts
   threads,  // a sender thread and a receiver thread on one blocking socket
@@ -53,6 +55,8 @@ struct uppercase_client_options {
   clock::duration stall_timeout = std::chrono::seconds(5);
   // threads, async: no progress either way for this long means the server is not answering.
   clock::duration idle_timeout = std::chrono::seconds(60);
+  // Samples the connection into a trace (tcpkit/trace.hpp) if set; it must outlive the run.
+  tracer* trace = nullptr;
 };
 
 // The send size a strategy uses when `options.send_size` is 0.

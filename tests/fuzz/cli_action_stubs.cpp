@@ -15,5 +15,6 @@ int uppercase_client_main(const common_options&, const uppercase_client_settings
 int bench_sixteen_main(const common_options&, const bench_settings&) { std::abort(); }
 int bench_uppercase_main(const common_options&, const bench_settings&) { std::abort(); }
 int bench_lines_main(const common_options&, const bench_settings&) { std::abort(); }
+int plot_main(const plot_settings&) { std::abort(); }
 
 }  // namespace tcpkit::cli

@@ -1,0 +1,22 @@
+// tcpkit plot TRACE [TRACE2] -o FILE.svg: the options; plot_run.cpp draws.
+#include "actions.hpp"
+#include "commands.hpp"
+
+namespace tcpkit::cli {
+
+void add_plot_command(CLI::App& app, action& chosen) {
+  static plot_settings settings;
+  auto* command = app.add_subcommand("plot", "draw one or two --trace files as an SVG chart (docs/TRACE.md)");
+  command->add_option("trace", settings.traces, "trace files written with --trace (e.g. the client's and the server's)")
+      ->required()
+      ->expected(1, 2)
+      ->check(CLI::ExistingFile);
+  command->add_option("-o,--output", settings.output, "the SVG file to write")->required();
+  command->callback([&chosen] { chosen = [] { return plot_main(settings); }; });
+  command->footer(
+      "Example:\n"
+      "  tcpkit uppercase client 127.0.0.1 67108864 --trace client.csv\n"
+      "  tcpkit plot client.csv server.csv -o deadlock.svg");
+}
+
+}  // namespace tcpkit::cli
