@@ -56,7 +56,19 @@ std::string_view to_string(close_outcome outcome) noexcept {
   return "unknown";
 }
 
-asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::duration drain) {
+namespace {
+
+// The final figures for a close_watch, just before the socket goes. A reset found while
+// draining is not noted: this side had closed first, and the peer's reset only answers that
+// (it closed with our last bytes unread); a reset before our shutdown is seen by note_closing().
+void note_closed(close_watch* watch, tcp::socket& socket) noexcept {
+  if (watch != nullptr) watch->note_final(socket);
+}
+
+}  // namespace
+
+asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::duration drain, close_watch* watch) {
+  if (watch != nullptr) watch->note_closing(socket);
   std::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
   close_outcome outcome = close_outcome::reset;
@@ -67,11 +79,13 @@ asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::
     auto drained = [&]() -> asio::awaitable<void> { outcome = co_await discard_until_eof(socket); };
     if (!co_await complete_within(drained(), drain)) outcome = close_outcome::timed_out;
   }
+  note_closed(watch, socket);
   socket.close(ec);
   co_return outcome;
 }
 
-close_outcome graceful_close(tcp::socket& socket, clock::duration drain) {
+close_outcome graceful_close(tcp::socket& socket, clock::duration drain, close_watch* watch) {
+  if (watch != nullptr) watch->note_closing(socket);
   std::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
   close_outcome outcome = ec ? close_outcome::reset : close_outcome::timed_out;
@@ -89,6 +103,7 @@ close_outcome graceful_close(tcp::socket& socket, clock::duration drain) {
     if (ec == asio::error::eof) outcome = close_outcome::clean;
     else if (ec) outcome = close_outcome::reset;
   }
+  note_closed(watch, socket);
   socket.close(ec);
   return outcome;
 }

@@ -42,7 +42,7 @@ struct exchange_state {
 };
 
 asio::awaitable<void> send_input(tcp::socket& socket, byte_source& input, idle_deadline& idle,
-                                 const std::string& peer, exchange_state& state) {
+                                 const std::string& peer, exchange_state& state, close_watch& closing) {
   for (;;) {
     std::string_view chunk;
     {
@@ -59,6 +59,7 @@ asio::awaitable<void> send_input(tcp::socket& socket, byte_source& input, idle_d
     }
   }
   // Half-close: "that is all". The server's reading loop ends at this EOF and it replies.
+  closing.note_closing(socket);
   socket.shutdown(tcp::socket::shutdown_send, state.send_error);
   state.sent_all = !state.send_error;
 }
@@ -118,6 +119,8 @@ asio::awaitable<lines_client_result> run_lines_client(const lines_client_options
                "Client has been assigned socket name {local}\nSending the lines of {input} to {peer}",
                {{"local", local_name(socket)}, {"peer", peer}, {"input", options.input_name}}});
 
+  const auto connected = clock::now();
+  close_watch closing(report.wants(event_type::session));
   idle_deadline idle(options.io_timeout);
   exchange_state state;
   // A transfer cut short (Ctrl-C, a timeout, a read error) must not look complete: a normal
@@ -136,7 +139,7 @@ asio::awaitable<lines_client_result> run_lines_client(const lines_client_options
   std::exception_ptr input_failure;
   auto sending = [&]() -> asio::awaitable<void> {
     try {
-      co_await send_input(socket, input, idle, peer, state);
+      co_await send_input(socket, input, idle, peer, state, closing);
     } catch (...) {
       input_failure = std::current_exception();
       co_return;
@@ -147,14 +150,26 @@ asio::awaitable<lines_client_result> run_lines_client(const lines_client_options
   auto exchange = [&]() -> asio::awaitable<void> {
     server_finished = co_await run_until(receive_reply(socket, idle, state), sending());
   };
-  if (!co_await run_until(exchange(), idle.expired())) {
-    throw error(errc::timed_out, state.sent_all ? "recv" : "send", peer,
-                fmt::format("no progress for {:g} s{}", std::chrono::duration<double>(options.io_timeout).count(),
-                            state.sent_all ? " waiting for the acknowledgement" : ""));
+  auto summarize = [&] {
+    report_session(report, closing, socket,
+                   {"client", 0, peer, state.sent.count().bytes, state.reply.size(), clock::now() - connected});
+  };
+  line_count acknowledged;
+  try {
+    if (!co_await run_until(exchange(), idle.expired())) {
+      throw error(errc::timed_out, state.sent_all ? "recv" : "send", peer,
+                  fmt::format("no progress for {:g} s{}", std::chrono::duration<double>(options.io_timeout).count(),
+                              state.sent_all ? " waiting for the acknowledgement" : ""));
+    }
+    if (!server_finished && input_failure) std::rethrow_exception(input_failure);
+    acknowledged = check_reply(state, peer);
+  } catch (const std::exception& e) {
+    // Before interrupted_transfer resets an unfinished transfer: the socket is still open.
+    closing.note_failure(socket, e);
+    summarize();
+    throw;
   }
-  if (!server_finished && input_failure) std::rethrow_exception(input_failure);
-  const line_count acknowledged = check_reply(state, peer);
-  co_await async_graceful_close(socket);
+  co_await async_graceful_close(socket, kDefaultDrain, &closing);
 
   lines_client_result result{state.sent.count(), acknowledged, seconds_since(start)};
   const double mb_per_s = result.seconds > 0 ? static_cast<double>(result.sent.bytes) / 1e6 / result.seconds : 0.0;
@@ -169,6 +184,7 @@ asio::awaitable<lines_client_result> run_lines_client(const lines_client_options
                 {"bytes_acknowledged", result.acknowledged.bytes},
                 {"seconds", result.seconds},
                 {"mb_per_s", mb_per_s}}});
+  summarize();
   co_return result;
 }
 

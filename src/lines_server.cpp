@@ -15,16 +15,21 @@ double seconds_since(clock::time_point start) { return std::chrono::duration<dou
 
 // Tells the client why it is cut off, then closes. Best effort: a client that does not read
 // gets the reset alone. The drain after the shutdown gives the explanation time to arrive
-// before the close resets a connection that still has unread input.
-asio::awaitable<void> refuse(tcp::socket& socket, const error& reason) {
+// before the close resets a connection that still has unread input. Co_await it at once:
+// `context` is a reference.
+asio::awaitable<void> refuse(tcp::socket& socket, const error& reason, session_context& context) {
   const std::string notice = fmt::format("{}{}\n", kRefusalPrefix, reason.reason());
-  auto tell = [&]() -> asio::awaitable<void> { co_await async_send_all(socket, asio::buffer(notice)); };
+  auto tell = [&]() -> asio::awaitable<void> {
+    co_await async_send_all(socket, asio::buffer(notice));
+    context.traffic.add_sent(notice.size());
+  };
+  context.closing.note_failure(socket, reason);  // this side ends the session, before any FIN of its own
   try {
     co_await complete_within(tell(), kRefusalDrain);
   } catch (const error&) {
     // The client is gone already; closing is all that is left.
   }
-  co_await async_graceful_close(socket, kRefusalDrain);
+  co_await async_graceful_close(socket, kRefusalDrain, &context.closing);
 }
 
 }  // namespace
@@ -53,7 +58,7 @@ asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& c
   const line_count received{reader.lines_read(), reader.bytes_read()};
 
   if (too_long) {
-    co_await refuse(socket, *too_long);
+    co_await refuse(socket, *too_long, context);
     throw error(too_long->code(), too_long->operation(), too_long->endpoint(),
                 fmt::format("{}; connection closed after {}", too_long->reason(), describe(received)));
   }
@@ -65,7 +70,7 @@ asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& c
   const std::string ack = format_ack(received);
   co_await async_send_all(socket, asio::buffer(ack), &context.idle, peer);
   context.traffic.add_sent(ack.size());
-  const close_outcome outcome = co_await async_graceful_close(socket);
+  const close_outcome outcome = co_await async_graceful_close(socket, kDefaultDrain, &context.closing);
   context.report.emit({event_type::end,
                        "  {peer}: received {lines_received} lines, {bytes_received} bytes; acknowledged, socket closed",
                        {{"conn", context.id},

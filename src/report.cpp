@@ -16,6 +16,7 @@ std::string_view to_string(event_type type) noexcept {
     case event_type::progress: return "progress";
     case event_type::end: return "end";
     case event_type::error: return "error";
+    case event_type::session: return "session";
     case event_type::note: return "note";
   }
   return "unknown";

@@ -46,7 +46,7 @@ struct server::worker {
 };
 
 server::server(tcp::acceptor acceptor, reporter& report, server_options options)
-    : acceptor_(std::move(acceptor)), report_(report), options_(options) {
+    : acceptor_(std::move(acceptor)), report_(report), options_(options), summarize_(report.wants(event_type::session)) {
   const unsigned loops = options_.once ? 1 : std::max(1u, options_.threads);
   for (unsigned i = 1; i < loops; ++i) {
     auto w = std::make_unique<worker>();
@@ -168,6 +168,8 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   }
   const std::string peer = format_endpoint(peer_endpoint);
   session_context context{id, report_, idle, peer};
+  context.closing = close_watch(summarize_);
+  const clock::time_point start = summarize_ ? clock::now() : clock::time_point{};
   tracer::connection traced = options_.trace ? options_.trace->attach(socket, "server", id, context.traffic) : tracer::connection{};
   std::error_code failure;
   std::string message;
@@ -175,8 +177,10 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   try {
     if (!co_await run_until(handler_(socket, context), idle.expired())) {
       if (idle.expired_early()) {
+        context.closing.note_cut(close_how::interrupted);
         message = fmt::format("closing {}: the server is stopping", peer);
       } else {
+        context.closing.note_cut(close_how::idle_timeout);
         failure = make_error_code(errc::timed_out);
         idled_out = true;
         message = fmt::format("idle {}: no progress for {:g} s, connection closed", peer,
@@ -184,9 +188,11 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
       }
     }
   } catch (const std::system_error& e) {
+    context.closing.note_failure(socket, e);
     failure = e.code();
     message = e.what();
   } catch (const std::exception& e) {
+    context.closing.note_failure(socket, e);
     failure = make_error_code(std::errc::io_error);
     message = e.what();
   }
@@ -209,9 +215,18 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   // Except after an idle timeout: nothing has moved for that long, so a peer that stopped
   // reading would never receive our FIN either (it waits behind the unsent bytes), and the
   // kernel would keep the orphaned socket and its buffers for minutes. A reset frees both ends.
-  if (socket.is_open() && idled_out) abort_connection(socket);
-  if (socket.is_open()) co_await async_graceful_close(socket);
+  if (socket.is_open() && idled_out) {
+    context.closing.note_closing(socket);
+    context.closing.note_final(socket);
+    abort_connection(socket);
+  }
+  if (socket.is_open()) co_await async_graceful_close(socket, kDefaultDrain, &context.closing);
   traced.close();
+  // After the handler's own lines, whatever ended the session (docs/JSON.md, `session`).
+  if (summarize_) {
+    report_session(report_, context.closing, socket,
+                   {"server", id, peer, context.traffic.bytes_sent(), context.traffic.bytes_received(), clock::now() - start});
+  }
   bool idle_now = false;
   {
     const std::lock_guard lock(mutex_);

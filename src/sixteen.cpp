@@ -37,7 +37,12 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
   // Nagle's algorithm never holds the reply back (one setsockopt() per connection saved).
 
   std::array<char, kSixteenOctets> message{};
-  co_await async_recv_exact(socket, asio::buffer(message), &context.idle, peer);
+  try {
+    co_await async_recv_exact(socket, asio::buffer(message), &context.idle, peer);
+  } catch (const short_read& e) {
+    context.traffic.add_received(e.received());  // the session's summary counts what did arrive
+    throw;
+  }
   context.traffic.add_received(message.size());
   if (report.wants(event_type::progress)) {
     report.emit({event_type::progress,
@@ -49,7 +54,7 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
 
   co_await async_send_all(socket, asio::buffer(kFarewell), &context.idle, peer);
   context.traffic.add_sent(kFarewell.size());
-  const close_outcome outcome = co_await async_graceful_close(socket);
+  const close_outcome outcome = co_await async_graceful_close(socket, kDefaultDrain, &context.closing);
   if (!report.wants(event_type::end)) co_return;
   report.emit({event_type::end,
                "  Reply sent, socket closed",
@@ -71,24 +76,46 @@ asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options option
                "Client has been assigned socket name {local}",
                {{"local", local_name(socket)}, {"peer", peer}}});
 
+  const auto connected = clock::now();
+  close_watch closing(report.wants(event_type::session));
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  auto summarize = [&] {
+    report_session(report, closing, socket, {"client", 0, peer, bytes_sent, bytes_received, clock::now() - connected});
+  };
   idle_deadline idle(options.io_timeout);
   std::array<char, kSixteenOctets> reply{};
   auto exchange = [&]() -> asio::awaitable<void> {
     co_await async_send_all(socket, asio::buffer(options.message), &idle, peer);
+    bytes_sent = options.message.size();
     // Half-close: "that is all I will send". A server still waiting for 16 bytes now sees EOF
     // at once and says how many arrived, instead of both sides waiting for each other.
     // If the server has already reset the connection (a server at --max-conns closes at once),
     // shutdown fails with ENOTCONN, which says nothing useful: the receive below reports what
     // really happened (the reset, or EOF after N bytes).
+    closing.note_closing(socket);
     std::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_send, ignored);
-    co_await async_recv_exact(socket, asio::buffer(reply), &idle, peer);
+    try {
+      co_await async_recv_exact(socket, asio::buffer(reply), &idle, peer);
+    } catch (const short_read& e) {
+      bytes_received = e.received();
+      throw;
+    }
+    bytes_received = reply.size();
   };
-  if (!co_await run_until(exchange(), idle.expired())) {
-    throw error(errc::timed_out, "recv", peer,
-                fmt::format("no reply for {:g} s", std::chrono::duration<double>(options.io_timeout).count()));
+  try {
+    if (!co_await run_until(exchange(), idle.expired())) {
+      throw error(errc::timed_out, "recv", peer,
+                  fmt::format("no reply for {:g} s", std::chrono::duration<double>(options.io_timeout).count()));
+    }
+  } catch (const std::exception& e) {
+    // Interrupted (the exchange cancelled), timed out, or broken: still a session to summarize.
+    closing.note_failure(socket, e);
+    summarize();
+    throw;
   }
-  co_await async_graceful_close(socket);
+  co_await async_graceful_close(socket, kDefaultDrain, &closing);
 
   sixteen_result result{std::string(reply.data(), reply.size()), seconds_since(start)};
   report.emit({event_type::end,
@@ -98,6 +125,7 @@ asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options option
                 {"bytes_sent", std::uint64_t{options.message.size()}},
                 {"bytes_received", std::uint64_t{kSixteenOctets}},
                 {"seconds", result.seconds}}});
+  summarize();
   co_return result;
 }
 

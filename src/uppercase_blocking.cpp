@@ -259,8 +259,16 @@ uppercase_result run_blocking(const uppercase_client_options& options, reporter&
   }
   exchange.report_connected(*socket);
   const tracer::connection traced = exchange.attach_trace(*socket);
-  return options.strategy == uppercase_strategy::naive ? run_naive(*socket, exchange, stop)
-                                                       : run_threads(*socket, exchange, stop);
+  uppercase_result result;
+  try {
+    result = options.strategy == uppercase_strategy::naive ? run_naive(*socket, exchange, stop)
+                                                           : run_threads(*socket, exchange, stop);
+  } catch (const std::exception& e) {
+    exchange.report_session(*socket, &e);
+    throw;
+  }
+  exchange.report_session(*socket, nullptr);
+  return result;
 }
 
 }  // namespace tcpkit::detail

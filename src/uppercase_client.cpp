@@ -103,18 +103,26 @@ asio::awaitable<uppercase_result> async_run_uppercase_client(uppercase_client_op
   // run_both: if one direction fails, the other is cancelled and the first failure is the one
   // reported. run_until: the watch ends both on a stop request, a stall or its own failure.
   std::exception_ptr watch_failure;
-  const bool completed = co_await run_until(
-      run_both(async_send_everything(*socket, exchange), async_receive_everything(*socket, exchange)),
-      watch(exchange, stop, watch_failure));
-  if (!completed) {
-    switch (exchange.cut_short()) {
-      case cut_reason::stalled: throw exchange.no_progress_error(options.idle_timeout);
-      case cut_reason::failed: std::rethrow_exception(watch_failure);
-      case cut_reason::interrupted:
-      case cut_reason::none: break;
+  uppercase_result result;
+  try {
+    const bool completed = co_await run_until(
+        run_both(async_send_everything(*socket, exchange), async_receive_everything(*socket, exchange)),
+        watch(exchange, stop, watch_failure));
+    if (!completed) {
+      switch (exchange.cut_short()) {
+        case cut_reason::stalled: throw exchange.no_progress_error(options.idle_timeout);
+        case cut_reason::failed: std::rethrow_exception(watch_failure);
+        case cut_reason::interrupted:
+        case cut_reason::none: break;
+      }
     }
+    result = exchange.finish();
+  } catch (const std::exception& e) {
+    exchange.report_session(*socket, &e);
+    throw;
   }
-  co_return exchange.finish();
+  exchange.report_session(*socket, nullptr);
+  co_return result;
 }
 
 uppercase_result run_uppercase_client(const uppercase_client_options& options, reporter& report,

@@ -35,7 +35,8 @@ uppercase_exchange::uppercase_exchange(const uppercase_client_options& options, 
       report_(report),
       total_(round_up_to_messages(options.bytecount)),
       send_size_(effective_send_size(options)),
-      payload_(std::max(send_size_, options.recv_size)) {
+      payload_(std::max(send_size_, options.recv_size)),
+      closing_(report.wants(event_type::session)) {
   if (options_.recv_size == 0) throw error(errc::usage, "uppercase client", {}, "the receive size must be at least 1 byte");
 }
 
@@ -73,6 +74,7 @@ asio::const_buffer uppercase_exchange::next_chunk() const noexcept {
 }
 
 void uppercase_exchange::finish_sending(tcp::socket& socket) {
+  closing_.note_closing(socket);
   std::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
   if (ec) throw error(ec, "shutdown", peer_);
@@ -166,6 +168,13 @@ uppercase_result uppercase_exchange::finish() {
                  {"mb_per_s", result.mb_per_s()},
                  {"interrupted", result.interrupted}}});
   return result;
+}
+
+void uppercase_exchange::report_session(tcp::socket& socket, const std::exception* failure) {
+  if (!closing_.enabled()) return;
+  if (cut_short() == cut_reason::interrupted) closing_.note_cut(close_how::interrupted);
+  if (failure != nullptr) closing_.note_failure(socket, *failure);
+  tcpkit::report_session(report_, closing_, socket, {"client", 0, peer_, sent(), received(), clock::now() - start_});
 }
 
 asio::awaitable<std::optional<tcp::socket>> connect_unless_stopped(uppercase_client_options options,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tcpkit/errors.hpp"
+#include "tcpkit/session_summary.hpp"
 #include "tcpkit/trace.hpp"
 #include "tcpkit/traffic_counters.hpp"
 #include "tcpkit/uppercase_client.hpp"
@@ -91,6 +92,9 @@ class uppercase_exchange {
 
   // Reports the summary (complete or interrupted) and returns the result.
   uppercase_result finish();
+  // After the exchange, with every helper thread finished and the socket still open: the
+  // connection's `session` summary. `failure` is what ended the exchange, if it failed.
+  void report_session(tcp::socket& socket, const std::exception* failure);
 
  private:
   uppercase_client_options options_;
@@ -103,6 +107,7 @@ class uppercase_exchange {
   traffic_counters traffic_;
   std::atomic<bool> sending_done_{false};
   std::atomic<cut_reason> cut_{cut_reason::none};
+  close_watch closing_;  // noted by the sender at its half-close, read once every thread is done
   // The monitor's own state (read by others only after the monitor has finished).
   std::uint64_t seen_sent_ = 0;
   std::uint64_t seen_received_ = 0;

@@ -66,7 +66,7 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
   }
 
   // The client's EOF arrived and every reply is sent: our FIN follows the last byte.
-  const close_outcome outcome = co_await async_graceful_close(socket);
+  const close_outcome outcome = co_await async_graceful_close(socket, kDefaultDrain, &context.closing);
   context.report.emit({event_type::end,
                        "  {bytes_received} bytes processed\n  Socket closed",
                        {{"conn", context.id},

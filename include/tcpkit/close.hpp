@@ -12,6 +12,7 @@
 
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/endpoint.hpp"
+#include "tcpkit/session_summary.hpp"
 
 #include <asio/awaitable.hpp>
 
@@ -32,11 +33,13 @@ enum class close_outcome {
 std::string_view to_string(close_outcome outcome) noexcept;
 
 // Half-closes, drains until the peer's EOF or `drain` passes, then closes. Never throws; the
-// socket is closed on return whatever happened.
-asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain);
+// socket is closed on return whatever happened. `watch`, if given, notes the state before the
+// shutdown (who closed first) and the final TCP_INFO just before the close.
+asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain,
+                                                    close_watch* watch = nullptr);
 
 // The blocking form, for sockets used from threads. Same guarantees.
-close_outcome graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain);
+close_outcome graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain, close_watch* watch = nullptr);
 
 // An abortive close: SO_LINGER 0, so close() sends a reset at once and discards queued data.
 // Only for tests and for refusing a connection whose data does not matter.

@@ -13,9 +13,9 @@
 
 namespace tcpkit {
 
-// The JSON "event" values. `note` is a line for people only (e.g. "Waiting to accept a new
-// connection") and has no JSON form.
-enum class event_type { start, connection, progress, end, error, note };
+// The JSON "event" values. `session` is one connection's summary at its end (session_summary.hpp).
+// `note` is a line for people only (e.g. "Waiting to accept a new connection") and has no JSON form.
+enum class event_type { start, connection, progress, end, error, session, note };
 
 std::string_view to_string(event_type type) noexcept;
 

@@ -9,6 +9,7 @@
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/endpoint.hpp"
 #include "tcpkit/report.hpp"
+#include "tcpkit/session_summary.hpp"
 #include "tcpkit/traffic_counters.hpp"
 
 #include <asio/awaitable.hpp>
@@ -42,6 +43,10 @@ struct session_context {
   idle_deadline& idle;   // touch() it on progress
   std::string_view peer; // the peer's address as accepted ("127.0.0.1:50000"), for events and errors
   traffic_counters traffic{};  // the handler counts the bytes it sends and receives here
+  // Pass it to the handler's async_graceful_close: the session's summary learns from it who
+  // closed first and the final TCP_INFO. Disabled (no system calls) unless the reporter wants
+  // `session` events; the server reports the summary after the handler, whatever happened.
+  close_watch closing{};
 };
 
 // A program's per-connection logic. It owns the exchange and closes the socket when done; an
@@ -106,6 +111,7 @@ class server {
   tcp::acceptor acceptor_;
   reporter& report_;
   server_options options_;
+  bool summarize_ = false;  // the reporter wants `session` events: watch every close
   session_handler handler_;
   server_stats stats_;
   std::error_code last_error_;

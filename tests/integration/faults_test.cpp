@@ -157,15 +157,17 @@ TEST(Faults, HundredsOfSilentPeersNeitherBlockOthersNorStay) {
   expect_served("sixteen", server.port);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "the silent peers held up a real client";
 
+  // The log first: waiting for it also drains the server's stdout (three lines and a session
+  // summary per peer, more than a pipe holds), which it must be able to write to go on closing.
+  std::size_t logged = 0;
+  while (logged < silent_count && server.proc.wait_for_stderr("no progress for 2 s", 5s)) ++logged;
+  EXPECT_EQ(logged, silent_count) << server.proc.stderr_text().substr(0, 2000);
   std::size_t closed = 0;
   for (auto& peer : silent) {
     const auto end = peer.recv_until_eof(in(15s));
     if (end.how == ending::reset || end.how == ending::eof) ++closed;
   }
   EXPECT_EQ(closed, silent_count);
-  std::size_t logged = 0;
-  while (logged < silent_count && server.proc.wait_for_stderr("no progress for 2 s", 5s)) ++logged;
-  EXPECT_EQ(logged, silent_count) << server.proc.stderr_text().substr(0, 2000);
   expect_served("sixteen", server.port);
 }
 

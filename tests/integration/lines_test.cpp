@@ -3,6 +3,7 @@
 // from a sink that stops taking lines, and the stdout/stdin plumbing (fd_sink, fd_source).
 #include "support/recording_reporter.hpp"
 #include "support/scale.hpp"
+#include "support/session_line.hpp"
 #include "support/socket_pair.hpp"
 
 #include "tcpkit/errors.hpp"
@@ -315,8 +316,14 @@ TEST_F(lines_server_fixture, EverythingSentArrivesAndIsAcknowledged) {
   EXPECT_EQ(result.acknowledged, expected.count());
   EXPECT_TRUE(sink_.data() == data);
   ASSERT_EQ(report.count(event_type::end), 1u);
-  EXPECT_NE(report.entries().back().text.find("The server said \"received " + std::to_string(expected.count().lines)),
+  const auto entries = report.entries();
+  ASSERT_GE(entries.size(), 2u);
+  EXPECT_NE(entries[entries.size() - 2].text.find("The server said \"received " + std::to_string(expected.count().lines)),
             std::string::npos);
+  // Then the session's summary: every byte sent, the acknowledgement received, our FIN first.
+  const std::string ack = format_ack(expected.count());
+  EXPECT_TRUE(test::has_session_line(entries.back().text, {"client", expected.count().bytes, ack.size(), "client", "FIN"}))
+      << entries.back().text;
 }
 
 TEST_F(lines_server_fixture, EmptyInputIsZeroLinesAcknowledged) {

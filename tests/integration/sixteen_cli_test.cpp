@@ -1,6 +1,7 @@
 // tcpkit sixteen as a user runs it: real processes, the seeds' Python programs as peers,
 // and the documented exit codes and one-line errors.
 #include "support/cli.hpp"
+#include "support/session_line.hpp"
 #include "support/socket_pair.hpp"
 
 #include "tcpkit/io.hpp"
@@ -41,9 +42,16 @@ TEST(SixteenCli, ServerAndClientPrintTheSeedsLinesInOrder) {
 
   ASSERT_EQ(server.proc.wait(10s), 0) << server.proc.stderr_text();
   const std::string expected_tail = "  Incoming sixteen-octet message: \"Hi there, server\"\n"
-                                    "  Reply sent, socket closed\n"
-                                    "Served 1 connection: 0 failed, 0 refused\n";
-  const std::string& out = server.proc.stdout_text();
+                                    "  Reply sent, socket closed\n";
+  const std::string summary = "Served 1 connection: 0 failed, 0 refused\n";
+  std::string out = server.proc.stdout_text();
+  // The session's summary comes after the seed's lines, before the server's own summary.
+  ASSERT_TRUE(out.ends_with(summary)) << out;
+  out.resize(out.size() - summary.size());
+  const auto last_line = out.rfind('\n', out.size() - 2);
+  ASSERT_NE(last_line, std::string::npos) << out;
+  EXPECT_TRUE(test::has_session_line(out.substr(last_line + 1), {"server", 16, 16, "(client|server)", "FIN"})) << out;
+  out.resize(last_line + 1);
   const std::string listening = "Listening at 127.0.0.1:" + port_text(server.port) + "\n";
   EXPECT_EQ(out.rfind(listening + "Waiting to accept a new connection\nWe have accepted a connection from 127.0.0.1:", 0), 0u)
       << out;

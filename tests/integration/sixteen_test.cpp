@@ -1,5 +1,6 @@
 // The sixteen-octet server and client as library code, in one process, over loopback.
 #include "support/recording_reporter.hpp"
+#include "support/session_line.hpp"
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/io.hpp"
@@ -64,9 +65,12 @@ TEST_F(sixteen_server_fixture, ClientAndServerSayTheSeedsLines) {
   EXPECT_EQ(future.get().reply, "Farewell, client");
 
   const auto said = client_events.entries();
-  ASSERT_EQ(said.size(), 2u);
+  ASSERT_EQ(said.size(), 3u);
   EXPECT_EQ(said[0].text.rfind("Client has been assigned socket name 127.0.0.1:", 0), 0u);
   EXPECT_EQ(said[1].text, "The server said \"Farewell, client\"");
+  // Then the session's summary (both sides may have sent their FIN before seeing the other's).
+  EXPECT_EQ(said[2].type, event_type::session);
+  EXPECT_TRUE(test::has_session_line(said[2].text, {"client", 16, 16, "(client|server)", "FIN"})) << said[2].text;
 }
 
 TEST_F(sixteen_server_fixture, SixtyFourConcurrentClientsCompleteThousandsOfExchanges) {

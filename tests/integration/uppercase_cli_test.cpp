@@ -2,6 +2,7 @@
 // deadlock and its diagnosis, SIGINT, and a server that stays small whatever its clients do.
 #include "support/cli.hpp"
 #include "support/scale.hpp"
+#include "support/session_line.hpp"
 #include "support/write_until_stuck.hpp"
 
 #include "tcpkit/io.hpp"
@@ -79,8 +80,16 @@ TEST(UppercaseCli, ServerAndNaiveClientPrintTheSeedsLines) {
                             "Processing up to 262144 bytes at a time from 127\\.0\\.0\\.1:\\d+\n"
                             "  16 bytes processed\n"
                             "  Socket closed\n"
+                            "(.*)\n"
                             "Served 1 connection: 0 failed, 0 refused\n");
-  EXPECT_TRUE(std::regex_match(server.proc.stdout_text(), expected)) << server.proc.stdout_text();
+  std::smatch server_said;
+  ASSERT_TRUE(std::regex_match(server.proc.stdout_text(), server_said, expected)) << server.proc.stdout_text();
+  // After the seed's lines, each side's session summary: 16 bytes each way, the client's
+  // half-close first (it comes before the server has anything left to close on).
+  EXPECT_TRUE(test::has_session_line(server_said[1].str(), {"server", 16, 16, "client", "FIN"})) << server_said[1];
+  const std::string& client_out = client.stdout_text();
+  const std::string client_last = client_out.substr(client_out.rfind('\n', client_out.size() - 2) + 1);
+  EXPECT_TRUE(test::has_session_line(client_last, {"client", 16, 16, "client", "FIN"})) << client_out;
 }
 
 TEST(UppercaseCli, SeedChunkSizeIsAnOption) {
@@ -274,9 +283,14 @@ TEST(UppercaseCli, SigintPrintsAnAccuratePartialSummaryAndExits130) {
     client.signal(SIGINT);
     ASSERT_EQ(client.wait(10s), 130) << strategy << client.stderr_text();
     const std::string& out = client.stdout_text();
-    const std::string last = out.substr(out.rfind('\n', out.size() - 2) + 1);
+    // The last two events: the exchange's end, then the session's summary.
+    const auto session_at = out.rfind('\n', out.size() - 2) + 1;
+    const std::string session = out.substr(session_at);
+    const std::string last = out.substr(out.rfind('\n', session_at - 2) + 1, session_at - out.rfind('\n', session_at - 2) - 1);
     EXPECT_EQ(last.rfind("{\"event\":\"end\",", 0), 0u) << last;
     EXPECT_NE(last.find("\"interrupted\":true"), std::string::npos) << last;
+    EXPECT_EQ(session.rfind("{\"event\":\"session\",", 0), 0u) << session;
+    EXPECT_NE(session.find("\"closed_by\":\"client\",\"close_how\":\"interrupted\""), std::string::npos) << session;
     // The text summary says the same numbers as the JSON one.
     std::smatch text, json;
     ASSERT_TRUE(std::regex_search(client.stderr_text(), text, std::regex("Interrupted after .* s: sent (\\d+) of 100000000000000 bytes, received (\\d+)")))
@@ -285,6 +299,10 @@ TEST(UppercaseCli, SigintPrintsAnAccuratePartialSummaryAndExits130) {
     EXPECT_EQ(text[1], json[1]);
     EXPECT_EQ(text[2], json[2]);
     EXPECT_NE(text[1], "0") << strategy;
+    std::smatch counted;
+    ASSERT_TRUE(std::regex_search(session, counted, std::regex("\"bytes_sent\":(\\d+),\"bytes_received\":(\\d+)"))) << session;
+    EXPECT_EQ(counted[1], json[1]) << strategy;
+    EXPECT_EQ(counted[2], json[2]) << strategy;
   }
 }
 

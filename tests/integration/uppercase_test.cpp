@@ -2,6 +2,7 @@
 // loopback: results, the seed's lines, the deadlock watchdog, stop requests, and every way a
 // server can get the reply wrong.
 #include "support/recording_reporter.hpp"
+#include "support/session_line.hpp"
 #include "support/write_until_stuck.hpp"
 
 #include "tcpkit/errors.hpp"
@@ -132,13 +133,15 @@ TEST_F(uppercase_fixture, NaiveSaysTheSeedsLinesInOrder) {
   const auto result = run_uppercase_client(client(uppercase_strategy::naive, 16), events);
   EXPECT_EQ(result.bytes_received, 16u);
   const auto lines = texts(events);
-  ASSERT_EQ(lines.size(), 6u) << ::testing::PrintToString(lines);
+  ASSERT_EQ(lines.size(), 7u) << ::testing::PrintToString(lines);
   EXPECT_EQ(lines[0], "Sending 16 bytes of data, in chunks of 16 bytes");
   EXPECT_EQ(lines[1], "  16 bytes sent");
   EXPECT_EQ(lines[2], "Receiving all the data the server sends back");
   EXPECT_EQ(lines[3], "  The first data received says \"CAPITALIZE THIS!\"");
   EXPECT_EQ(lines[4], "  16 bytes received");
   EXPECT_EQ(lines[5].rfind("Sent 16 bytes and received 16 bytes in ", 0), 0u) << lines[5];
+  // The client half-closes before the server can close: it is always first.
+  EXPECT_TRUE(test::has_session_line(lines[6], {"client", 16, 16, "client", "FIN"})) << lines[6];
 }
 
 TEST_F(uppercase_fixture, EveryStrategyHandlesSmallAndOddCounts) {
@@ -228,10 +231,16 @@ TEST_F(uppercase_fixture, AStopRequestEndsEveryStrategyWithAnAccuratePartialResu
     EXPECT_LT(result.bytes_sent, result.bytes_total);
     EXPECT_LE(result.bytes_received, result.bytes_sent);
     const auto entries = events.entries();
-    ASSERT_FALSE(entries.empty());
-    EXPECT_EQ(entries.back().type, event_type::end);
-    EXPECT_EQ(entries.back().text.rfind("Interrupted after ", 0), 0u) << entries.back().text;
-    EXPECT_NE(entries.back().json.find("\"bytes_sent\":" + std::to_string(result.bytes_sent)), std::string::npos);
+    ASSERT_GE(entries.size(), 2u);
+    const auto& end = entries[entries.size() - 2];
+    EXPECT_EQ(end.type, event_type::end);
+    EXPECT_EQ(end.text.rfind("Interrupted after ", 0), 0u) << end.text;
+    EXPECT_NE(end.json.find("\"bytes_sent\":" + std::to_string(result.bytes_sent)), std::string::npos);
+    // The session's summary, last, with the same counts.
+    EXPECT_EQ(entries.back().type, event_type::session);
+    EXPECT_TRUE(test::has_session_line(entries.back().text,
+                                       {"client", result.bytes_sent, result.bytes_received, "client", "interrupted"}))
+        << to_string(strategy) << ": " << entries.back().text;
   }
 }
 

@@ -31,6 +31,8 @@ SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
 ENDPOINT = re.compile(r"(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):\d{1,5}\Z")
 ENUMS = {
     "close": {"fin", "drain_timeout", "reset"},
+    "closer": {"client", "server"},
+    "close_how": {"fin", "reset", "idle_timeout", "interrupted", "error"},
     "strategy": {"naive", "threads", "async"},
     "program": {"sixteen", "uppercase", "lines", "bench"},
     "role": {"server", "client"},
@@ -294,8 +296,10 @@ def scenarios(run):
     run.client("bench", ["bench", "uppercase", "127.0.0.1", *p, "--connections", "2", "--bytes", "1M"])
     events = run.client("uppercase client", ["uppercase", "client", "127.0.0.1", "268435456", *p, "--stall-timeout", "1"],
                         status=7)
-    if events[-1]["event"] != "error" or "stalled_seconds" not in events[-1]:
-        raise Mismatch(f"uppercase client: the deadlock ended without its diagnosis: {events[-1]}")
+    if events[-2]["event"] != "error" or "stalled_seconds" not in events[-2]:
+        raise Mismatch(f"uppercase client: the deadlock ended without its diagnosis: {events[-2]}")
+    if events[-1]["event"] != "session" or events[-1]["close_how"] != "idle_timeout":
+        raise Mismatch(f"uppercase client: the deadlocked session's summary is missing or wrong: {events[-1]}")
     run.wait_for(out, lambda e: e["event"] == "end" and e.get("conn") == 5 or e["event"] == "error" and e.get("conn") == 5,
                  "uppercase server: the deadlocked session did not end")
     run.stop(proc, out, "uppercase server")

@@ -87,7 +87,7 @@ TEST(Report, WantsSaysWhichEventsWouldBeShown) {
   tee_reporter quiet_and_json(quiet, json);
   tee_reporter quiet_and_none(quiet, none);
   for (const auto type : {event_type::start, event_type::connection, event_type::progress, event_type::end,
-                          event_type::error, event_type::note}) {
+                          event_type::error, event_type::session, event_type::note}) {
     const bool error = type == event_type::error;
     EXPECT_FALSE(none.wants(type));
     EXPECT_EQ(quiet.wants(type), error);

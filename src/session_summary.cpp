@@ -1,0 +1,167 @@
+#include "tcpkit/session_summary.hpp"
+
+#include "tcpkit/errors.hpp"
+
+#include <asio/error.hpp>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+namespace tcpkit {
+namespace {
+
+// A reset by the peer, as send() and recv() report it.
+bool is_peer_reset(const std::error_code& code) noexcept {
+  const int err = system_errno(code);
+  return err == ECONNRESET || err == EPIPE;
+}
+
+// What a failure says about how the session ended, if it was a cut of ours.
+std::optional<close_how> cut_of(const std::error_code& code) noexcept {
+  if (code == errc::timed_out || code == errc::stalled) return close_how::idle_timeout;
+  if (code == errc::interrupted || code == asio::error::operation_aborted) return close_how::interrupted;
+  return std::nullopt;
+}
+
+std::string_view other_role(std::string_view role) noexcept { return role == "server" ? "client" : "server"; }
+
+std::string_view how_in_words(close_how how) noexcept {
+  switch (how) {
+    case close_how::fin: return "FIN";
+    case close_how::reset: return "reset";
+    case close_how::idle_timeout: return "idle timeout";
+    case close_how::interrupted: return "interrupted";
+    case close_how::error: return "error";
+  }
+  return "unknown";
+}
+
+// 0.812 ms, 12.3 ms, 2.41 s: three significant digits in the unit that reads best.
+std::string format_duration(double seconds) {
+  if (seconds < 1.0) return fmt::format("{:.3g} ms", seconds * 1e3);
+  return fmt::format("{:.3g} s", seconds);
+}
+
+// 15.1 kB/s, 18.2 MB/s, 967 MB/s, 1.21 GB/s: decimal units like the programs' MB/s, never an
+// exponent, at most three significant digits.
+std::string format_rate(double bytes_per_s) {
+  static constexpr std::string_view kUnits[] = {"B/s", "kB/s", "MB/s", "GB/s"};
+  if (bytes_per_s <= 0) return "0 B/s";
+  std::size_t unit = 0;
+  while (bytes_per_s >= 999.5 && unit + 1 < std::size(kUnits)) {
+    bytes_per_s /= 1e3;
+    ++unit;
+  }
+  const int decimals = bytes_per_s < 9.995 ? 2 : bytes_per_s < 99.95 ? 1 : 0;
+  return fmt::format("{:.{}f} {}", bytes_per_s, decimals, kUnits[unit]);
+}
+
+double mb_per_s(std::uint64_t bytes, double seconds) noexcept {
+  return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0.0;
+}
+
+}  // namespace
+
+std::string_view to_string(close_how how) noexcept {
+  switch (how) {
+    case close_how::fin: return "fin";
+    case close_how::reset: return "reset";
+    case close_how::idle_timeout: return "idle_timeout";
+    case close_how::interrupted: return "interrupted";
+    case close_how::error: return "error";
+  }
+  return "unknown";
+}
+
+void close_watch::note_closing(tcp::socket& socket) noexcept {
+  if (!enabled_ || noted_ || !socket.is_open()) return;
+  noted_ = true;
+  // Before our shutdown only the peer can have moved the connection out of ESTABLISHED.
+  const std::optional<tcp_figures> now = read_tcp_info(socket.native_handle());
+  if (!now) return;
+  if (now->state == "CLOSE_WAIT") peer_fin_first_ = true;
+  if (now->state == "CLOSE") peer_reset_ = true;
+}
+
+void close_watch::note_cut(close_how how) noexcept {
+  if (enabled_ && !cut_) cut_ = how;
+}
+
+void close_watch::note_failure(tcp::socket& socket, const std::exception& failure) noexcept {
+  if (!enabled_) return;
+  if (const auto* e = dynamic_cast<const std::system_error*>(&failure)) {
+    if (const auto cut = cut_of(e->code())) {
+      note_cut(*cut);
+    } else if (is_peer_reset(e->code())) {
+      peer_reset_ = true;
+    }
+  }
+  if (!noted_) failed_first_ = true;
+  note_closing(socket);
+}
+
+void close_watch::note_final(tcp::socket& socket) noexcept {
+  if (!enabled_ || !socket.is_open()) return;
+  final_ = read_tcp_info(socket.native_handle());
+}
+
+closer close_watch::closed_by() const noexcept {
+  if (cut_) return closer::local;
+  return peer_reset_ || peer_fin_first_ ? closer::peer : closer::local;
+}
+
+close_how close_watch::how() const noexcept {
+  if (cut_) return *cut_;
+  if (peer_reset_) return close_how::reset;
+  if (peer_fin_first_) return close_how::fin;
+  return failed_first_ ? close_how::error : close_how::fin;
+}
+
+void report_session(reporter& report, close_watch& watch, tcp::socket& socket, const session_facts& facts) {
+  if (!watch.enabled()) return;
+  if (socket.is_open()) {
+    watch.note_closing(socket);
+    watch.note_final(socket);
+  }
+  const double seconds = std::chrono::duration<double>(facts.duration).count();
+  const std::string_view closed_by = watch.closed_by() == closer::local ? facts.role : other_role(facts.role);
+  const double sent_rate = mb_per_s(facts.bytes_sent, seconds);
+  const double received_rate = mb_per_s(facts.bytes_received, seconds);
+
+  event e{event_type::session, {}, {}};
+  if (facts.conn != 0) e.fields.push_back({"conn", facts.conn});
+  e.fields.push_back({"peer", std::string(facts.peer)});
+  e.fields.push_back({"bytes_sent", facts.bytes_sent});
+  e.fields.push_back({"bytes_received", facts.bytes_received});
+  e.fields.push_back({"seconds", seconds});
+  e.fields.push_back({"sent_mb_per_s", sent_rate});
+  e.fields.push_back({"received_mb_per_s", received_rate});
+  e.fields.push_back({"closed_by", std::string(closed_by)});
+  e.fields.push_back({"close_how", std::string(to_string(watch.how()))});
+
+  // The text is rendered here, where its words depend on the values (a server receives first,
+  // "the client" or "the server"); it holds no braces, so as a template it renders as itself.
+  const std::string received = fmt::format("received {} bytes ({})", facts.bytes_received, format_rate(received_rate * 1e6));
+  const std::string sent = fmt::format("sent {} bytes ({})", facts.bytes_sent, format_rate(sent_rate * 1e6));
+  std::string text = fmt::format("  Session with {}: {}, {} in {}; the {} closed first ({})", facts.peer,
+                                 facts.role == "server" ? received : sent, facts.role == "server" ? sent : received,
+                                 format_duration(seconds), closed_by, how_in_words(watch.how()));
+  if (const auto& figures = watch.final_figures()) {
+    e.fields.push_back({"tcp_state", std::string(figures->state)});
+    e.fields.push_back({"rtt_us", std::uint64_t{figures->rtt_us}});
+    e.fields.push_back({"rttvar_us", std::uint64_t{figures->rttvar_us}});
+    e.fields.push_back({"snd_cwnd", std::uint64_t{figures->snd_cwnd}});
+    e.fields.push_back({"snd_mss_bytes", std::uint64_t{figures->snd_mss_bytes}});
+    if (figures->snd_wnd_bytes) e.fields.push_back({"snd_wnd_bytes", std::uint64_t{*figures->snd_wnd_bytes}});
+    e.fields.push_back({"retransmits", std::uint64_t{figures->retransmits}});
+    e.fields.push_back({"total_retrans", std::uint64_t{figures->total_retrans}});
+    text += fmt::format("; rtt {:.3g} ms, cwnd {}, {} retransmitted", figures->rtt_us / 1e3, figures->snd_cwnd,
+                        figures->total_retrans);
+  }
+  e.text = text;
+  report.emit(e);
+}
+
+}  // namespace tcpkit
