@@ -6,6 +6,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -57,11 +58,19 @@ std::error_code write_all(int fd, std::string_view data) {
   return {};
 }
 
+// A regular file: write(2) to it never waits for a reader (only, at worst, for the disk), and
+// epoll cannot wait on it anyway.
+bool is_regular_file(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 }  // namespace
 
 fd_sink::fd_sink(const asio::any_io_executor& executor, int fd, std::string name, std::size_t high_water)
     : state_(std::make_shared<shared>(fd, std::move(name))),
       high_water_(high_water == 0 ? 1 : high_water),
+      direct_(is_regular_file(fd)),
       wake_(executor, clock::time_point::max()) {
   // The thread reaches this object only through handlers posted to the executor, each of
   // which first checks that the object is still alive.
@@ -132,7 +141,30 @@ asio::awaitable<void> fd_sink::wait_for_progress() {
   co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
+bool fd_sink::write_directly(std::string_view bytes) {
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->failure) throw error(state_->failure, "write", state_->name);
+    if (state_->closing) throw error(asio::error::operation_aborted, "write", state_->name, "closed");
+    // Something is queued or being written: this block goes after it, through the queue.
+    if (state_->queued != state_->written) return false;
+  }
+  // The writer thread has nothing to do, and only this thread (the executor's) hands it work,
+  // so nothing can overtake this write.
+  const std::error_code ec = write_all(state_->fd, bytes);
+  std::lock_guard lock(state_->mutex);
+  if (ec) {
+    state_->failure = ec;
+    if (!state_->abandoned) state_->fail();
+    throw error(ec, "write", state_->name);
+  }
+  state_->queued += bytes.size();
+  state_->written += bytes.size();
+  return true;
+}
+
 asio::awaitable<void> fd_sink::async_write(const line_block& block) {
+  if (direct_ && write_directly(block.bytes)) co_return;
   for (;;) {
     {
       std::lock_guard lock(state_->mutex);

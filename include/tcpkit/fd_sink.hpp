@@ -16,6 +16,13 @@
 //
 // Bounded: at most high_water + one block waits in pending_, and as much again in writing_.
 // A session that finds pending_ full waits, which stops its reads (backpressure).
+//
+// A regular file (`> copy.txt`) skips the queue: write(2) to a file does not wait for a
+// reader, so each block is written straight from the caller's buffer on the executor's
+// thread, with no copy and no hand-off to the writer thread (which stays idle). Blocks still
+// go out one after another, whole. The price: a disk that cannot keep up (the kernel
+// throttling dirty pages) stalls the event loop instead of one session, which for a server
+// whose only output is that file changes nothing but which session waits.
 #pragma once
 
 #include "tcpkit/deadline.hpp"
@@ -30,6 +37,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace tcpkit {
@@ -67,11 +75,13 @@ class fd_sink final : public line_sink {
   struct shared;  // what the writer thread uses: kept alive by it, even when left behind
 
   static void write_until_closed(const std::shared_ptr<shared>& s);  // the thread's body
+  bool write_directly(std::string_view bytes);  // false: queue it instead
   asio::awaitable<void> wait_for_progress();
   void wake_waiters();  // on the executor
 
   std::shared_ptr<shared> state_;
   std::size_t high_water_;
+  bool direct_;  // a regular file: written from the executor's thread, no copy, no hand-off
   asio::steady_timer wake_;  // never expires; cancel() wakes every waiter
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // guards handlers posted by the thread
   std::function<void(const error&)> on_failure_;

@@ -43,6 +43,9 @@ struct line_block {
   bool terminated = true;  // false when the block is the stream's final line without "\n"
 };
 
+// How many '\n' bytes `bytes` holds (vectorised where SSE2 is available).
+std::uint64_t count_newlines(std::string_view bytes) noexcept;
+
 // The reader's buffer and line splitting, without any I/O (so every split can be unit-tested).
 //
 //   storage_: allocated once, never grows

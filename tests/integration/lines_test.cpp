@@ -512,6 +512,72 @@ TEST(FdSink, AClosedReaderIsReportedOnceAndFailsLaterWrites) {
   EXPECT_EQ(message, "write stdout: Broken pipe");
 }
 
+// A temporary regular file, removed at once: only the descriptor names it.
+struct temporary_file {
+  int fd = -1;
+  explicit temporary_file(int flags = O_RDWR) {
+    char path[] = "/tmp/tcpkit-fd-sink-XXXXXX";
+    const int created = ::mkstemp(path);
+    if (created < 0) throw std::runtime_error("mkstemp");
+    fd = ::open(path, flags | O_CLOEXEC);
+    ::close(created);
+    ::unlink(path);
+    if (fd < 0) throw std::runtime_error("open");
+  }
+  ~temporary_file() { ::close(fd); }
+  std::string contents() const {
+    ::lseek(fd, 0, SEEK_SET);
+    return read_to_end(fd);
+  }
+};
+
+TEST(FdSink, ARegularFileIsWrittenAtOnceWholeAndInOrder) {
+  temporary_file file;
+  asio::io_context io;
+  fd_sink sink(io.get_executor(), file.fd, "stdout", 4096);
+  auto line_of = [](char tag, int i) { return std::string(static_cast<std::size_t>(i % 97 + 1), tag).append("\n"); };
+  std::string expected;
+  auto write_many = [&](char tag) -> asio::awaitable<void> {
+    for (int i = 0; i < 2000; ++i) {
+      const std::string block = line_of(tag, i) + line_of(tag, i + 1);
+      co_await sink.async_write({block, 2, true});
+      expected += block;
+      // Written straight from the block, not queued: nothing is left for the writer thread.
+      EXPECT_EQ(sink.bytes_unwritten(), 0u);
+    }
+  };
+  auto both = [&]() -> asio::awaitable<void> {
+    co_await run_both(write_many('a'), write_many('b'));
+    co_await sink.async_flush();
+  };
+  run_coroutine(io, both());
+  EXPECT_TRUE(sink.close(5s));
+  EXPECT_EQ(sink.bytes_written(), expected.size());
+  EXPECT_TRUE(file.contents() == expected);  // blocks whole, in the order they were taken
+}
+
+TEST(FdSink, AFailedWriteToAFileFailsThatWriteAndIsReportedOnce) {
+  temporary_file file(O_RDONLY);  // write(2) fails: EBADF
+  asio::io_context io;
+  fd_sink sink(io.get_executor(), file.fd, "stdout");
+  int failures = 0;
+  sink.on_failure([&](const error&) { ++failures; });
+  auto write = [&]() -> asio::awaitable<void> {
+    try {
+      co_await sink.async_write({"lost\n", 1, true});
+      ADD_FAILURE() << "a write to a read-only descriptor succeeded";
+    } catch (const error& e) {
+      EXPECT_EQ(std::string(e.what()), "write stdout: Bad file descriptor");
+    }
+    EXPECT_THROW(co_await sink.async_write({"more\n", 1, true}), error);
+    EXPECT_THROW(co_await sink.async_flush(), error);
+  };
+  run_coroutine(io, write());
+  io.restart();
+  io.poll();  // the failure callback is posted
+  EXPECT_EQ(failures, 1);
+}
+
 TEST(FdSource, ReadsAPipeToTheEnd) {
   pipe_ends pipe;
   asio::io_context io;
