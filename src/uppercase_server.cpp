@@ -29,7 +29,7 @@ double seconds_since(clock::time_point start) { return std::chrono::duration<dou
 }  // namespace
 
 asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk,
-                                             buffer_budget* budget) {
+                                             std::shared_ptr<buffer_budget> budget) {
   const auto start = clock::now();
   const std::string peer(context.peer);
   context.report.emit({event_type::connection,
@@ -40,7 +40,7 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
                         {"chunk_bytes", std::uint64_t{chunk}}}});
 
   // Starts small and grows towards `chunk` while the client keeps it full (adaptive_buffer.hpp).
-  adaptive_buffer buffer(kInitialBuffer, chunk, budget);
+  adaptive_buffer buffer(kInitialBuffer, chunk, budget.get());
   std::uint64_t processed = 0;
   auto last_progress = start;
   for (;;) {
@@ -80,7 +80,7 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
 session_handler uppercase_handler(std::size_t chunk) {
   auto budget = std::make_shared<buffer_budget>(kGrowthBudget);
   return [chunk, budget](tcp::socket& socket, session_context& context) {
-    return serve_uppercase_client(socket, context, chunk, budget.get());
+    return serve_uppercase_client(socket, context, chunk, budget);
   };
 }
 

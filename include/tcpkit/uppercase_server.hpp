@@ -18,6 +18,7 @@
 #include <asio/awaitable.hpp>
 
 #include <cstddef>
+#include <memory>
 
 namespace tcpkit {
 
@@ -27,9 +28,11 @@ namespace tcpkit {
 // timeout) propagate to the server, which reports them and ends only this connection.
 // `socket` and `context` belong to the server, which awaits this coroutine to its end.
 // The read buffer starts small and grows up to `chunk` while the connection is fast, within
-// `budget` if given (adaptive_buffer.hpp).
+// `budget` if given (adaptive_buffer.hpp). The session shares ownership of the budget: its
+// buffer gives its growth back when the coroutine frame is destroyed, which can be after the
+// server and its handler are gone (an io_context destroyed with sessions still pending).
 asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk,
-                                             buffer_budget* budget = nullptr);
+                                             std::shared_ptr<buffer_budget> budget = nullptr);
 
 // serve_uppercase_client with `chunk` bound and one growth budget (64 MiB) shared by all the
 // connections of the handler, for tcpkit::server::run().

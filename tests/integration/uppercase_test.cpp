@@ -15,9 +15,11 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
+#include <asio/read.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
+#include <asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include <poll.h>
@@ -434,6 +436,29 @@ TEST_F(uppercase_fixture, AClientThatNeverReadsIsClosedByTheIdleTimeoutWhileOthe
     idle_reported = idle_reported || (e.type == event_type::error && e.text.find("no progress for 1 s") != std::string::npos);
   }
   EXPECT_TRUE(idle_reported);
+}
+
+// A session still open when its server object is destroyed: the io_context, destroyed after
+// the server (as in this fixture, and in the CLI), destroys the session's coroutine frame
+// later, and its buffer gives its growth back to the budget then. The session owns a share
+// of the budget, so that is safe; when the budget belonged to the handler alone, this was a
+// heap-use-after-free that the ASan and TSan builds report (and abort on) at teardown.
+TEST_F(uppercase_fixture, ASessionStillOpenWhenItsServerIsDestroyedGivesItsBufferBackSafely) {
+  start_uppercase();
+  asio::io_context io;
+  tcp::socket open_session = connect_raw(io);
+  // Enough bytes in one go that the server's reads fill its buffer and it grows (taking from
+  // the budget): 8 KiB doubles to 256 KiB within a few reads.
+  const std::string sent(1 << 20, 'a');
+  asio::write(open_session, asio::buffer(sent));
+  std::string back(sent.size(), '\0');
+  asio::read(open_session, asio::buffer(back));
+  EXPECT_EQ(back, std::string(sent.size(), 'A'));
+  // The session now waits for more. Stop the loop without letting it end, then destroy the
+  // server first; the fixture's io_context goes last and destroys the pending frame.
+  io_.stop();
+  thread_.join();
+  srv_.reset();
 }
 
 }  // namespace
