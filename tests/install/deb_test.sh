@@ -34,7 +34,7 @@ for lib in libc6 libfmt9 libstdc++6; do
 done
 
 dpkg-deb --contents "$deb" | awk '{print $NF}' >"$tmp/contents"
-for path in ./usr/bin/tcpkit ./usr/share/man/man1/tcpkit.1 ./usr/share/bash-completion/completions/tcpkit \
+for path in ./usr/bin/tcpkit ./usr/share/man/man1/tcpkit.1.gz ./usr/share/bash-completion/completions/tcpkit \
             ./usr/include/tcpkit/io.hpp ./usr/include/tcpkit/line_reader.hpp ./usr/lib/libtcpkit.a \
             ./usr/lib/cmake/tcpkit/tcpkitConfig.cmake ./usr/lib/cmake/tcpkit/tcpkitConfigVersion.cmake \
             ./usr/lib/cmake/tcpkit/tcpkitTargets.cmake; do
@@ -51,16 +51,19 @@ if [[ $(id -u) -eq 0 && -z "${TCPKIT_DEB_UNPACK_ONLY:-}" ]] && ! dpkg-query -W -
   dpkg -i "$deb" || fail "dpkg -i failed"
   installed=true
   bin=/usr/bin/tcpkit
-  dpkg -L tcpkit | grep -qxF /usr/share/man/man1/tcpkit.1 || fail "dpkg -L does not list the man page"
+  root=""
+  dpkg -L tcpkit | grep -qxF /usr/share/man/man1/tcpkit.1.gz || fail "dpkg -L does not list the man page"
 else
   echo "not root (or tcpkit already installed): unpacking into a throwaway root instead of dpkg -i"
   dpkg -x "$deb" "$tmp/root"
   bin=$tmp/root/usr/bin/tcpkit
+  root=$tmp/root
   for dep in $depends_names; do
     dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q "install ok installed" || fail "dependency $dep not installed"
   done
 fi
 
+zcat "$root/usr/share/man/man1/tcpkit.1.gz" | grep -q '^\.TH TCPKIT 1' || fail "the man page is not a gzipped tcpkit(1)"
 [[ "$("$bin" --version)" == "tcpkit $version" ]] || fail "tcpkit --version says '$("$bin" --version)', the package is $version"
 echo "installed: $("$bin" --version)"
 "$bin" sixteen server 127.0.0.1 -p 0 --once >"$tmp/server.out" 2>&1 &
