@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -211,6 +212,11 @@ TEST(LinesCli, TenClientsAtOnceNeverShareALine) {
   // Each client reads a FIFO that a thread of ours fills in small pieces, all at once, so the
   // ten connections really are sending at the same time, each of them cut mid-line again and
   // again. Long lines (up to 4000 bytes) make the cuts land inside lines.
+  // Overlap is made certain, not hoped for (a fast server may otherwise take one client's
+  // whole input before the next one's arrives): each feeder sends the first half of its input,
+  // and only once the server has written a line of every client do they send the second
+  // halves. Ten clients before that point and ten after it make at least 19 runs of one
+  // client's lines in the output.
   std::vector<std::string> inputs;
   std::vector<std::string> fifos;
   std::vector<process> clients;
@@ -222,20 +228,43 @@ TEST(LinesCli, TenClientsAtOnceNeverShareALine) {
     clients.push_back(process::spawn(
         {.argv = {test::tcpkit_binary(), "lines", "client", "127.0.0.1", fifos.back(), "-p", port_text(server.port)}}));
   }
+  std::atomic<bool> second_halves{false};
   std::vector<std::thread> feeders;
   for (int c = 0; c < kClients; ++c) {
     feeders.emplace_back([&, c] {
       const int fd = ::open(fifos[static_cast<std::size_t>(c)].c_str(), O_WRONLY | O_CLOEXEC);  // meets the client's open
       if (fd < 0) return;
-      std::string_view rest = inputs[static_cast<std::size_t>(c)];
-      while (!rest.empty()) {
-        const ssize_t n = ::write(fd, rest.data(), std::min<std::size_t>(rest.size(), 8192));
-        if (n <= 0) break;
-        rest.remove_prefix(static_cast<std::size_t>(n));
+      const std::string& input = inputs[static_cast<std::size_t>(c)];
+      const std::size_t half = input.find('\n', input.size() / 2) + 1;  // a line boundary
+      auto send = [fd](std::string_view rest) {
+        while (!rest.empty()) {
+          const ssize_t n = ::write(fd, rest.data(), std::min<std::size_t>(rest.size(), 8192));
+          if (n <= 0) return;
+          rest.remove_prefix(static_cast<std::size_t>(n));
+        }
+      };
+      send(std::string_view(input).substr(0, half));
+      const auto deadline = test::clock::now() + 30s;
+      while (!second_halves.load() && test::clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);  // polling a flag the test thread sets; bounded above
       }
+      send(std::string_view(input).substr(half));
       ::close(fd);
     });
   }
+  // The barrier: a line of every client in the server's output file.
+  const auto all_seen_by = test::clock::now() + 30s;
+  bool all_seen = false;
+  while (!all_seen && test::clock::now() < all_seen_by) {
+    const std::string so_far = read_file(output);
+    all_seen = true;
+    for (int c = 0; c < kClients && all_seen; ++c) {
+      all_seen = so_far.find(std::string("c").append(std::to_string(c)).append(" l")) != std::string::npos;
+    }
+    if (!all_seen) std::this_thread::sleep_for(5ms);  // polling a file the server writes; bounded above
+  }
+  EXPECT_TRUE(all_seen) << "not every client's first half reached the server's output within 30 s";
+  second_halves = true;
   for (int c = 0; c < kClients; ++c) {
     EXPECT_EQ(clients[static_cast<std::size_t>(c)].wait(30s), 0) << clients[static_cast<std::size_t>(c)].stderr_text();
   }
