@@ -53,7 +53,7 @@ int run_load(const common_options& options, const bench_settings& settings, std:
   plan.connect = options.connect();
   plan.connections = settings.connections;
   plan.exchanges = exchanges;
-  plan.deadline = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(settings.deadline_s));
+  plan.deadline = seconds(settings.deadline_s);
   plan.max_opening = settings.ramp;
   plan.together = mode != "sixteen";  // uppercase and lines: one stream per connection, all at once
   load_runner runner(plan, std::move(job));

@@ -5,13 +5,10 @@
 #include <cstdio>
 
 namespace tcpkit::cli {
-namespace {
 
 clock::duration seconds(double s) {
   return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
 }
-
-}  // namespace
 
 address_family common_options::family() const {
   if (ipv4) return address_family::v4;

@@ -42,6 +42,9 @@ void add_server_options(CLI::App& command, common_options& options);
 // --trace FILE and --trace-interval SECONDS (docs/TRACE.md).
 void add_trace_options(CLI::App& command, common_options& options);
 
+// Seconds as given on the command line (--idle-timeout 0.5), as a clock duration.
+clock::duration seconds(double s);
+
 // Throws tcpkit::error (errc::usage, exit 2) when a client was given port 0.
 void require_destination_port(const common_options& options);
 

@@ -4,7 +4,7 @@
 // "Listening at" included, goes to stderr, so `tcpkit lines server "" > copy.txt` makes a copy.
 #include "actions.hpp"
 #include "run_guard.hpp"
-#include "server_exit.hpp"
+#include "server_command.hpp"
 #include "tracing.hpp"
 
 #include "tcpkit/errors.hpp"
@@ -29,17 +29,8 @@ int lines_server_main(const common_options& options, std::size_t max_line) {
   const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   fd_sink sink(io.get_executor(), STDOUT_FILENO, "stdout");
-  listen_options listen;
-  listen.family = options.family();
-  server_options serving = options.server();
-  serving.trace = trace.get();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
-  out.report().emit({event_type::start,
-                     "Listening at {local}",
-                     {{"program", std::string("lines")},
-                      {"role", std::string("server")},
-                      {"local", format_endpoint(srv.local_endpoint())},
-                      {"max_line_bytes", std::uint64_t{max_line}}}});
+  server srv = open_server(io, options, out.report(), options.server(), trace.get());
+  announce_listening(out.report(), srv, "lines", {{"max_line_bytes", std::uint64_t{max_line}}});
 
   // Without a stdout there is nothing left to serve for (`tcpkit lines server | head`).
   std::optional<error> output_failure;
@@ -104,7 +95,7 @@ int lines_client_main(const common_options& options, const std::string& path) {
   client.port = options.port;
   client.connect = options.connect();
   client.input_name = file.name();
-  client.io_timeout = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(options.idle_timeout_s));
+  client.io_timeout = seconds(options.idle_timeout_s);
   auto main = [&]() -> asio::awaitable<int> {
     co_await run_lines_client(client, input, out.report());
     co_return 0;

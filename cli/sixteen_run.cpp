@@ -1,7 +1,7 @@
 // tcpkit sixteen server|client, once parsed: wiring options to tcpkit/sixteen.hpp.
 #include "actions.hpp"
 #include "run_guard.hpp"
-#include "server_exit.hpp"
+#include "server_command.hpp"
 #include "tracing.hpp"
 
 #include "tcpkit/errors.hpp"
@@ -16,22 +16,13 @@ int sixteen_server_main(const common_options& options) {
   output out(options);
   const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
-  listen_options listen;
-  listen.family = options.family();
-  server_options serving = sixteen_server_options(options.server());
-  serving.trace = trace.get();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
-  out.report().emit({event_type::start,
-                     "Listening at {local}",
-                     {{"program", std::string("sixteen")},
-                      {"role", std::string("server")},
-                      {"local", format_endpoint(srv.local_endpoint())}}});
+  server srv = open_server(io, options, out.report(), sixteen_server_options(options.server()), trace.get());
+  announce_listening(out.report(), srv, "sixteen");
   auto main = [&]() -> asio::awaitable<int> {
     co_await srv.run(serve_sixteen_client);
     co_return 0;
   };
   const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
-  srv.join_workers();  // with --threads: the sessions of the other loops end too
   return end_server(out.report(), srv, result, options.once);
 }
 
@@ -44,7 +35,7 @@ int sixteen_client_main(const common_options& options, const std::string& messag
   client.port = options.port;
   client.connect = options.connect();
   client.message = message;
-  client.io_timeout = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(options.idle_timeout_s));
+  client.io_timeout = seconds(options.idle_timeout_s);
   auto main = [&]() -> asio::awaitable<int> {
     co_await run_sixteen_client(client, out.report());
     co_return 0;

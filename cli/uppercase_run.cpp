@@ -2,7 +2,7 @@
 // tcpkit/uppercase_client.hpp.
 #include "actions.hpp"
 #include "run_guard.hpp"
-#include "server_exit.hpp"
+#include "server_command.hpp"
 #include "tracing.hpp"
 
 #include "tcpkit/errors.hpp"
@@ -15,35 +15,18 @@
 #include <stop_token>
 
 namespace tcpkit::cli {
-namespace {
-
-clock::duration seconds(double s) {
-  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
-}
-
-}  // namespace
 
 int uppercase_server_main(const common_options& options, std::size_t chunk) {
   output out(options);
   const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
-  listen_options listen;
-  listen.family = options.family();
-  server_options serving = options.server();
-  serving.trace = trace.get();
-  server srv(open_listener(io.get_executor(), options.host, options.port, listen), out.report(), serving);
-  out.report().emit({event_type::start,
-                     "Listening at {local}",
-                     {{"program", std::string("uppercase")},
-                      {"role", std::string("server")},
-                      {"local", format_endpoint(srv.local_endpoint())},
-                      {"chunk_bytes", std::uint64_t{chunk}}}});
+  server srv = open_server(io, options, out.report(), options.server(), trace.get());
+  announce_listening(out.report(), srv, "uppercase", {{"chunk_bytes", std::uint64_t{chunk}}});
   auto main = [&]() -> asio::awaitable<int> {
     co_await srv.run(uppercase_handler(chunk));
     co_return 0;
   };
   const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
-  srv.join_workers();  // with --threads: the sessions of the other loops end too
   return end_server(out.report(), srv, result, options.once);
 }
 

@@ -14,10 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -228,7 +229,9 @@ TEST(LinesCli, TenClientsAtOnceNeverShareALine) {
     clients.push_back(process::spawn(
         {.argv = {test::tcpkit_binary(), "lines", "client", "127.0.0.1", fifos.back(), "-p", port_text(server.port)}}));
   }
-  std::atomic<bool> second_halves{false};
+  std::mutex gate_mutex;
+  std::condition_variable gate;
+  bool second_halves = false;
   std::vector<std::thread> feeders;
   for (int c = 0; c < kClients; ++c) {
     feeders.emplace_back([&, c] {
@@ -244,9 +247,9 @@ TEST(LinesCli, TenClientsAtOnceNeverShareALine) {
         }
       };
       send(std::string_view(input).substr(0, half));
-      const auto deadline = test::clock::now() + 30s;
-      while (!second_halves.load() && test::clock::now() < deadline) {
-        std::this_thread::sleep_for(5ms);  // polling a flag the test thread sets; bounded above
+      {
+        std::unique_lock lock(gate_mutex);
+        gate.wait_for(lock, 30s, [&] { return second_halves; });
       }
       send(std::string_view(input).substr(half));
       ::close(fd);
@@ -264,7 +267,11 @@ TEST(LinesCli, TenClientsAtOnceNeverShareALine) {
     if (!all_seen) std::this_thread::sleep_for(5ms);  // polling a file the server writes; bounded above
   }
   EXPECT_TRUE(all_seen) << "not every client's first half reached the server's output within 30 s";
-  second_halves = true;
+  {
+    const std::lock_guard lock(gate_mutex);
+    second_halves = true;
+  }
+  gate.notify_all();
   for (int c = 0; c < kClients; ++c) {
     EXPECT_EQ(clients[static_cast<std::size_t>(c)].wait(30s), 0) << clients[static_cast<std::size_t>(c)].stderr_text();
   }

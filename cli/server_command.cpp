@@ -1,0 +1,38 @@
+#include "server_command.hpp"
+
+#include "tcpkit/errors.hpp"
+#include "tcpkit/listen.hpp"
+
+#include <string>
+
+namespace tcpkit::cli {
+
+server open_server(asio::io_context& io, const common_options& options, reporter& report, server_options serving,
+                   tracer* trace) {
+  listen_options listen;
+  listen.family = options.family();
+  serving.trace = trace;
+  return server(open_listener(io.get_executor(), options.host, options.port, listen), report, serving);
+}
+
+void announce_listening(reporter& report, const server& srv, std::string_view program, std::vector<field> extra) {
+  std::vector<field> fields{{"program", std::string(program)},
+                            {"role", std::string("server")},
+                            {"local", format_endpoint(srv.local_endpoint())}};
+  fields.insert(fields.end(), std::make_move_iterator(extra.begin()), std::make_move_iterator(extra.end()));
+  report.emit({event_type::start, "Listening at {local}", std::move(fields)});
+}
+
+int end_server(reporter& report, server& srv, const run_result& result, bool once) {
+  srv.join_workers();  // with --threads: the sessions of the other loops end too
+  const server_stats stats = srv.stats();
+  report.emit({event_type::end,
+               stats.accepted == 1 ? "Served {connections} connection: {failed} failed, {refused} refused"
+                                   : "Served {connections} connections: {failed} failed, {refused} refused",
+               {{"connections", stats.accepted}, {"failed", stats.failed}, {"refused", stats.refused}}});
+  if (result.signal != 0) return 0;
+  if (once && srv.last_error()) return static_cast<int>(classify(srv.last_error()));
+  return result.status;
+}
+
+}  // namespace tcpkit::cli

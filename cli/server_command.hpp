@@ -1,0 +1,32 @@
+// What every server command (sixteen, uppercase, lines) does the same way: open its server from
+// the common options, announce it, and end with the summary and the exit status (SPEC §2).
+#pragma once
+
+#include "common_options.hpp"
+#include "run_guard.hpp"
+
+#include "tcpkit/report.hpp"
+#include "tcpkit/server.hpp"
+#include "tcpkit/trace.hpp"
+
+#include <asio/io_context.hpp>
+
+#include <string_view>
+#include <vector>
+
+namespace tcpkit::cli {
+
+// A server listening where HOST, -p and -4/-6 say, with `serving` (the program's server
+// options, usually options.server()) and, if not null, every session traced into `trace`.
+server open_server(asio::io_context& io, const common_options& options, reporter& report, server_options serving,
+                   tracer* trace);
+
+// "Listening at ADDR:PORT", with the program's name and its own `extra` fields in JSON.
+void announce_listening(reporter& report, const server& srv, std::string_view program, std::vector<field> extra = {});
+
+// Waits for the sessions of the other loops (--threads), prints "Served N connections: F
+// failed, R refused" and returns the exit status: 0 for a server stopped by a signal (it has
+// done its job), the last session's error class for --once, else what the server's loop returned.
+int end_server(reporter& report, server& srv, const run_result& result, bool once);
+
+}  // namespace tcpkit::cli
