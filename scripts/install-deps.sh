@@ -17,6 +17,9 @@ packages=(
   iproute2             # ss, to look at socket queues and TCP state
   clang libclang-rt-14-dev  # libFuzzer for the fuzz targets (scripts/fuzz.sh)
   dpkg-dev file        # cpack -G DEB: dpkg-shlibdeps computes the .deb's Depends, and needs file(1)
+  nlohmann-json3-dev   # JSON output (--json, check reports) by a well-kept library
+  libpcap-dev          # --packets / --pcap: capture the connection's segments
+  tcpdump              # tests read the --pcap files back with tcpdump -r
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3 socat hyperfine libbenchmark-dev gnuplot-nox)
