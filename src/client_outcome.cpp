@@ -24,10 +24,7 @@ void report_client_failure(reporter& report, const std::exception& failure, cons
   const auto status = static_cast<std::uint64_t>(interrupted ? exit_status::interrupted : classify(failure));
   if (report.wants(event_type::error)) {
     event e{event_type::error, {}, {}};
-    if (const auto* located = dynamic_cast<const error*>(&failure)) {
-      e.fields.push_back({"operation", located->operation()});
-      if (!located->endpoint().empty()) e.fields.push_back({"endpoint", located->endpoint()});
-    }
+    if (const auto* located = dynamic_cast<const error*>(&failure)) e.fields.push_back({"operation", located->operation()});
     e.fields.push_back({"message", std::string(interrupted ? "interrupted" : failure.what())});
     e.fields.push_back({"exit_status", status});
     report.emit(e);

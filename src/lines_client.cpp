@@ -188,7 +188,7 @@ asio::awaitable<void> exchange_lines(tcp::socket& socket, byte_source& input, co
 
 // What the run reports last: the verdict people read and how the connection closed.
 void report_end(reporter& report, const lines_client_options& options, const lines_client_result& result,
-                const std::string& peer, const close_watch& closing) {
+                const std::string& peer, std::string_view reply, const close_watch& closing) {
   const double mb_per_s = result.seconds > 0 ? static_cast<double>(result.sent.bytes) / 1e6 / result.seconds : 0.0;
   event end{event_type::end,
             options.expect_ack
@@ -197,6 +197,7 @@ void report_end(reporter& report, const lines_client_options& options, const lin
                   "closed the connection (no acknowledgement expected)",
             {{"peer", peer}, {"lines_sent", result.sent.lines}, {"bytes_sent", result.sent.bytes}}};
   if (options.expect_ack) {
+    end.fields.push_back({"reply", payload{std::string(reply)}});
     end.fields.push_back({"lines_acknowledged", result.acknowledged.lines});
     end.fields.push_back({"bytes_acknowledged", result.acknowledged.bytes});
   }
@@ -248,7 +249,7 @@ asio::awaitable<lines_client_result> run_connected(tcp::socket& socket, const li
   }
   co_await async_graceful_close(socket, options.expect_ack ? kDrainAfterReply : kDefaultDrain, &closing);
   summarize();
-  report_end(report, options, result, peer, closing);
+  report_end(report, options, result, peer, first_line(state.reply), closing);
   co_return result;
 }
 

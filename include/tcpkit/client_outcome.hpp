@@ -14,7 +14,7 @@
 
 namespace tcpkit {
 
-// For a run that failed with `failure`: an `error` event (operation, endpoint, message and
+// For a run that failed with `failure`: an `error` event (operation, message and
 // exit_status; no text, since the CLI prints the failure's one line on stderr itself), then
 // the run's `end` with its exit_status and, if a connection to `peer` was made (`peer` not
 // empty), how it closed as `watch` noted it. Call after the session's summary.
