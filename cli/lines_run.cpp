@@ -7,13 +7,13 @@
 #include "server_command.hpp"
 #include "tracing.hpp"
 
-#include "tcpkit/client_outcome.hpp"
 #include "tcpkit/errors.hpp"
 #include "tcpkit/fd_sink.hpp"
 #include "tcpkit/fd_source.hpp"
 #include "tcpkit/lines_client.hpp"
 #include "tcpkit/lines_server.hpp"
 #include "tcpkit/listen.hpp"
+#include "tcpkit/run_outcome.hpp"
 
 #include <asio/io_context.hpp>
 #include <fcntl.h>
@@ -99,7 +99,7 @@ int lines_client_main(const common_options& options, const lines_client_settings
   try {
     file.emplace(settings.path);
   } catch (const std::exception& e) {
-    report_client_failure(out.report(), e, close_watch{}, {});  // the run's error and end, before any start
+    report_run_failure(out.report(), e, close_watch{}, {});  // the run's error and end, before any start
     throw;
   }
   asio::io_context io;

@@ -1,10 +1,10 @@
 #include "tcpkit/lines_client.hpp"
 
-#include "tcpkit/client_outcome.hpp"
 #include "tcpkit/close.hpp"
 #include "tcpkit/errors.hpp"
 #include "tcpkit/escape.hpp"
 #include "tcpkit/io.hpp"
+#include "tcpkit/run_outcome.hpp"
 #include "tcpkit/socket_queues.hpp"
 
 #include <asio/redirect_error.hpp>
@@ -276,7 +276,7 @@ asio::awaitable<lines_client_result> run_lines_client(const lines_client_options
                  {{"local", local_name(socket)}, {"peer", peer}, {"input", options.input_name}}});
     co_return co_await run_connected(socket, options, input, report, closing, start);
   } catch (const std::exception& e) {
-    report_client_failure(report, e, closing, peer);
+    report_run_failure(report, e, closing, peer);
     throw;
   }
 }

@@ -1,9 +1,9 @@
 #include "tcpkit/sixteen.hpp"
 
-#include "tcpkit/client_outcome.hpp"
 #include "tcpkit/close.hpp"
 #include "tcpkit/errors.hpp"
 #include "tcpkit/io.hpp"
+#include "tcpkit/run_outcome.hpp"
 
 #include <fmt/format.h>
 
@@ -151,7 +151,7 @@ asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options option
                  {{"local", local_name(socket)}, {"peer", peer}}});
     co_return co_await exchange_sixteen(socket, options, report, closing, start);
   } catch (const std::exception& e) {
-    report_client_failure(report, e, closing, peer);
+    report_run_failure(report, e, closing, peer);
     throw;
   }
 }

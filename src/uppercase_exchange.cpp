@@ -1,7 +1,7 @@
 #include "uppercase_exchange.hpp"
 
-#include "tcpkit/client_outcome.hpp"
 #include "tcpkit/escape.hpp"
+#include "tcpkit/run_outcome.hpp"
 
 #include <fmt/format.h>
 
@@ -178,7 +178,7 @@ void uppercase_exchange::report_end(const uppercase_result& result) {
 }
 
 void uppercase_exchange::report_failure(const std::exception& failure) {
-  report_client_failure(report_, failure, closing_, peer_);
+  report_run_failure(report_, failure, closing_, peer_);
 }
 
 void uppercase_exchange::report_session(tcp::socket& socket, const std::exception* failure) {

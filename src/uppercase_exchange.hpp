@@ -98,7 +98,7 @@ class uppercase_exchange {
   void report_session(tcp::socket& socket, const std::exception* failure);
   // The run's `end`, after the session: the summary people read and how the connection closed.
   void report_end(const uppercase_result& result);
-  // The run failed (before or after connecting): its `error` and `end` (tcpkit/client_outcome.hpp).
+  // The run failed (before or after connecting): its `error` and `end` (tcpkit/run_outcome.hpp).
   void report_failure(const std::exception& failure);
 
  private:

@@ -1,7 +1,8 @@
 // tcpkit's clients against servers that behave as real ones do (tests/peers/peers.py): the lab's
 // correct lines server that sends no acknowledgement, one that acknowledges and keeps its side
 // open, one caught in the makefile() pitfall, an echo server that does not uppercase, one that
-// never reads. And every client's --json stream: `start` first, `end` last, an `error` on failure.
+// never reads. And every client's --json stream: `start` first, `end` last, an `error` on failure
+// (and a server's that cannot listen).
 #include "support/cli.hpp"
 
 #include <gtest/gtest.h>
@@ -241,6 +242,22 @@ TEST(ClientJson, AFailedExchangeEndsWithErrorThenEndSayingHowItClosed) {
   EXPECT_EQ(events[n - 1]["exit_status"], 6);
   EXPECT_EQ(events[n - 1]["closed_by"], events[n - 3]["closed_by"]);
   EXPECT_EQ(events[n - 1]["close_how"], events[n - 3]["close_how"]);
+}
+
+TEST(ServerJson, AServerThatCannotListenPrintsItsErrorAndEndOnStdout) {
+  auto holder = test::start_tcpkit_server({"sixteen", "server", "127.0.0.1", "-p", "0"});
+  for (const std::string program : {"sixteen", "uppercase"}) {
+    auto server = run_tcpkit({program, "server", "127.0.0.1", "-p", port_text(holder.port), "--json"});
+    EXPECT_EQ(server.exit_code(), 3) << server.stderr_text();
+    EXPECT_EQ(server.stderr_text(), "tcpkit: listen 127.0.0.1:" + port_text(holder.port) + ": Address already in use\n");
+    const auto events = json_events(server);
+    ASSERT_EQ(events.size(), 2u) << server.stdout_text();
+    EXPECT_EQ(events[0]["event"], "error");
+    EXPECT_EQ(events[0]["operation"], "listen");
+    EXPECT_EQ(events[0]["exit_status"], 3);
+    EXPECT_EQ(events[1]["event"], "end");
+    EXPECT_EQ(events[1]["exit_status"], 3);
+  }
 }
 
 }  // namespace

@@ -278,6 +278,18 @@ class Run:
             raise Mismatch(f"{where}: a failed run's end does not follow its error: {events[-2]}")
         return events
 
+    def failed_server(self, stream, words, *, json_on_stderr=False):
+        """A server that exits 3 at once: its JSON stream must be the run's error, then its end."""
+        result = subprocess.run([self.binary, *words, "--json"], capture_output=True, timeout=TIMEOUT)
+        where = f"tcpkit {' '.join(words)} --json"
+        if result.returncode != 3:
+            raise Mismatch(f"{where}: exit status {result.returncode}, expected 3; stderr: {result.stderr!r}")
+        text = (result.stderr if json_on_stderr else result.stdout).decode(errors="replace")
+        # On stderr (the lines server) the JSON shares the stream with the error's line.
+        events = self.lines_of(stream, "\n".join(l for l in text.splitlines() if not l.startswith("tcpkit: ")), where)
+        if [e["event"] for e in events] != ["error", "end"] or events[-1]["exit_status"] != 3:
+            raise Mismatch(f"{where}: expected the run's error and end, got {events}")
+
     def peer(self, name, *args):
         """Starts a server of tests/peers/peers.py; returns (process, port)."""
         proc = subprocess.Popen([sys.executable, "-u", str(PEERS), name, *args], stdout=subprocess.PIPE)
@@ -339,6 +351,15 @@ def scenarios(run):
     run.client("lines client", ["lines", "client", "127.0.0.1", *p], stdin=b"short\n" + b"x" * 100 + b"\n", status=6)
     run.client("bench", ["bench", "lines", "127.0.0.1", *p, "--connections", "2", "--bytes", "100K"])
     run.stop(proc, out, "lines server")
+
+    # A server that cannot listen (the port is taken): its error and end are its only events.
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    for program in ("sixteen", "uppercase", "lines"):
+        run.failed_server(f"{program} server", [program, "server", "127.0.0.1", "-p", str(taken.getsockname()[1])],
+                          json_on_stderr=program == "lines")
+    taken.close()
 
     # Clients against peers: the lab's server (no acknowledgement), one that never reads, none at all.
     _, port = run.peer("lines-no-ack")

@@ -1,4 +1,4 @@
-#include "tcpkit/client_outcome.hpp"
+#include "tcpkit/run_outcome.hpp"
 
 #include "tcpkit/errors.hpp"
 
@@ -18,7 +18,7 @@ bool is_interruption(const std::exception& failure) noexcept {
 
 }  // namespace
 
-void report_client_failure(reporter& report, const std::exception& failure, const close_watch& watch,
+void report_run_failure(reporter& report, const std::exception& failure, const close_watch& watch,
                            std::string_view peer) {
   const bool interrupted = is_interruption(failure);
   const auto status = static_cast<std::uint64_t>(interrupted ? exit_status::interrupted : classify(failure));
