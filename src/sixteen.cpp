@@ -69,6 +69,20 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
 
 namespace {
 
+// The run's last event: its totals (the people's text was the reply) and how the connection closed.
+void report_end(reporter& report, const sixteen_result& result, const std::string& peer, std::uint64_t bytes_sent,
+                const close_watch& closing) {
+  event end{event_type::end,
+            {},
+            {{"peer", peer},
+             {"reply", payload{result.reply}},
+             {"bytes_sent", bytes_sent},
+             {"bytes_received", std::uint64_t{result.reply.size()}},
+             {"seconds", result.seconds}}};
+  add_closing_fields(end, closing, "client");
+  report.emit(end);
+}
+
 // The exchange on a connected socket, up to its session's summary and the run's end.
 asio::awaitable<sixteen_result> exchange_sixteen(tcp::socket& socket, const sixteen_client_options& options,
                                                  reporter& report, close_watch& closing, clock::time_point start) {
@@ -115,16 +129,7 @@ asio::awaitable<sixteen_result> exchange_sixteen(tcp::socket& socket, const sixt
   report.emit({event_type::progress, "The server said {reply}", {{"reply", payload{result.reply}}}});
   co_await async_graceful_close(socket, kDefaultDrain, &closing);
   summarize();
-
-  event end{event_type::end,
-            {},
-            {{"peer", peer},
-             {"reply", payload{result.reply}},
-             {"bytes_sent", bytes_sent},
-             {"bytes_received", bytes_received},
-             {"seconds", result.seconds}}};
-  add_closing_fields(end, closing, "client");
-  report.emit(end);
+  report_end(report, result, peer, bytes_sent, closing);
   co_return result;
 }
 
