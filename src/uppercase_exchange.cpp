@@ -166,14 +166,16 @@ void uppercase_exchange::report_end(const uppercase_result& result) {
   event end{event_type::end,
             text,
             {{"strategy", std::string(to_string(options_.strategy))},
-             {"peer", peer_},
              {"bytes_total", result.bytes_total},
              {"bytes_sent", result.bytes_sent},
              {"bytes_received", result.bytes_received},
              {"seconds", result.seconds},
              {"mb_per_s", result.mb_per_s()},
              {"interrupted", result.interrupted}}};
-  if (!peer_.empty()) add_closing_fields(end, closing_, "client");
+  if (!peer_.empty()) {  // connected (a stop may come first)
+    end.fields.insert(end.fields.begin() + 1, {"peer", peer_});
+    add_closing_fields(end, closing_, "client");
+  }
   report_.emit(end);
 }
 
