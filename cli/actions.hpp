@@ -21,7 +21,12 @@ int sixteen_server_main(const common_options& options);
 int sixteen_client_main(const common_options& options, const std::string& message);
 
 int lines_server_main(const common_options& options, std::size_t max_line);
-int lines_client_main(const common_options& options, const std::string& path);
+struct lines_client_settings {
+  std::string path = "-";  // FILE, or "-" for stdin
+  bool no_ack = false;     // the server sends no acknowledgement: success is its clean close
+};
+
+int lines_client_main(const common_options& options, const lines_client_settings& settings);
 
 struct uppercase_client_settings {
   std::uint64_t bytecount = kCapitalizeMessage.size();

@@ -30,6 +30,9 @@ void add_lines_command(CLI::App& app, action& chosen) {
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
   add_trace_options(*server, server_options);
+  // stdout is the payload here: the JSON goes to stderr, in place of the text (cli/common_options.cpp).
+  server->get_option("--json")->description("machine-readable NDJSON events on stderr, in place of the text "
+                                            "(stdout carries only the received lines)");
   server
       ->add_option("--max-line", max_line,
                    "longest line accepted, line ending included (default 64KiB; suffixes K, M); a longer one ends "
@@ -43,16 +46,20 @@ void add_lines_command(CLI::App& app, action& chosen) {
       "  tcpkit lines server :: -p 1060 --max-line 1K --json 2> events.ndjson   # JSON events go to stderr here");
 
   static common_options client_options;
-  static std::string path = "-";
+  static lines_client_settings settings;
   auto* client = program->add_subcommand(
       "client", "send FILE (or stdin), half-close, and check the server's acknowledgement (exit 6 if it differs)");
   add_common_options(*client, client_options, "server name or address");
-  client->add_option("file", path, "file to send; - or nothing for stdin");
+  client->add_option("file", settings.path, "file to send; - or nothing for stdin");
+  client->add_flag("--no-ack", settings.no_ack,
+                   "the server sends no acknowledgement (the lab's own server): after the half-close, wait for it "
+                   "to close the connection, and succeed if it closes cleanly");
   add_client_options(*client, client_options);
-  client->callback([&chosen] { chosen = [] { return lines_client_main(client_options, path); }; });
+  client->callback([&chosen] { chosen = [] { return lines_client_main(client_options, settings); }; });
   client->footer(
       "Lines end in LF (CRLF works too); a last line without a newline still counts as one.\nExamples:\n"
       "  tcpkit lines client 127.0.0.1 notes.txt -p 1060\n"
+      "  tcpkit lines client 127.0.0.1 notes.txt -p 1060 --no-ack          # a server that closes, no ack\n"
       "  printf 'one\\ntwo\\n' | tcpkit lines client ::1 -p 1060 --json");
 }
 

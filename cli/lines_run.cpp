@@ -13,9 +13,11 @@
 #include "tcpkit/lines_client.hpp"
 #include "tcpkit/lines_server.hpp"
 #include "tcpkit/listen.hpp"
+#include "tcpkit/run_outcome.hpp"
 
 #include <asio/io_context.hpp>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,6 +70,12 @@ class input_file {
     if (path == "-") return;
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw error({errno, std::system_category()}, "open", path);
+    // A directory opens, and fails only at the first read: refuse it before connecting.
+    struct stat status {};
+    if (::fstat(fd_, &status) == 0 && S_ISDIR(status.st_mode)) {
+      ::close(fd_);
+      throw error({EISDIR, std::system_category()}, "open", path);
+    }
   }
   input_file(const input_file&) = delete;
   input_file& operator=(const input_file&) = delete;
@@ -84,17 +92,24 @@ class input_file {
 
 }  // namespace
 
-int lines_client_main(const common_options& options, const std::string& path) {
+int lines_client_main(const common_options& options, const lines_client_settings& settings) {
   require_destination_port(options);
   output out(options);
-  input_file file(path);
+  std::optional<input_file> file;
+  try {
+    file.emplace(settings.path);
+  } catch (const std::exception& e) {
+    report_run_failure(out.report(), e, close_watch{}, {});  // the run's error and end, before any start
+    throw;
+  }
   asio::io_context io;
-  fd_source input(io.get_executor(), file.fd(), file.name());
+  fd_source input(io.get_executor(), file->fd(), file->name());
   lines_client_options client;
   client.host = options.host;
   client.port = options.port;
   client.connect = options.connect();
-  client.input_name = file.name();
+  client.input_name = file->name();
+  client.expect_ack = !settings.no_ack;
   client.io_timeout = seconds(options.idle_timeout_s);
   auto main = [&]() -> asio::awaitable<int> {
     co_await run_lines_client(client, input, out.report());

@@ -2,6 +2,7 @@
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/listen.hpp"
+#include "tcpkit/run_outcome.hpp"
 
 #include <string>
 
@@ -12,7 +13,12 @@ server open_server(asio::io_context& io, const common_options& options, reporter
   listen_options listen;
   listen.family = options.family();
   serving.trace = trace;
-  return server(open_listener(io.get_executor(), options.host, options.port, listen), report, serving);
+  try {
+    return server(open_listener(io.get_executor(), options.host, options.port, listen), report, serving);
+  } catch (const std::exception& e) {
+    report_run_failure(report, e);  // the run ends here: its error and end on the JSON stream
+    throw;
+  }
 }
 
 void announce_listening(reporter& report, const server& srv, std::string_view program, std::vector<field> extra) {

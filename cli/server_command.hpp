@@ -18,6 +18,7 @@ namespace tcpkit::cli {
 
 // A server listening where HOST, -p and -4/-6 say, with `serving` (the program's server
 // options, usually options.server()) and, if not null, every session traced into `trace`.
+// If it cannot listen, reports the run's error and end (tcpkit/run_outcome.hpp) and throws.
 server open_server(asio::io_context& io, const common_options& options, reporter& report, server_options serving,
                    tracer* trace);
 

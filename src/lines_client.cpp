@@ -4,6 +4,8 @@
 #include "tcpkit/errors.hpp"
 #include "tcpkit/escape.hpp"
 #include "tcpkit/io.hpp"
+#include "tcpkit/run_outcome.hpp"
+#include "tcpkit/socket_queues.hpp"
 
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
@@ -11,12 +13,17 @@
 
 #include <array>
 #include <exception>
+#include <optional>
 
 namespace tcpkit {
 namespace {
 
 // An acknowledgement is one short line; a server that says more is not a lines server.
 constexpr std::size_t kMaxReply = 4096;
+
+// Once the acknowledgement is in, nothing more is expected: the close waits only this long for
+// the server's FIN (so that the summary can say who closed), not the full drain.
+constexpr clock::duration kDrainAfterReply = std::chrono::milliseconds(250);
 
 asio::awaitable<void> wait_forever() {
   asio::steady_timer never(co_await asio::this_coro::executor, clock::time_point::max());
@@ -38,6 +45,7 @@ struct exchange_state {
   bool sent_all = false;  // every byte sent and the sending side shut down
   std::error_code send_error;
   std::string reply;
+  bool peer_closed = false;  // the server's EOF arrived
   std::error_code recv_error;
 };
 
@@ -64,12 +72,19 @@ asio::awaitable<void> send_input(tcp::socket& socket, byte_source& input, idle_d
   state.sent_all = !state.send_error;
 }
 
-asio::awaitable<void> receive_reply(tcp::socket& socket, idle_deadline& idle, exchange_state& state) {
+// Reads what the server sends: until its EOF, or (expecting an acknowledgement) until one whole
+// line has come, since the acknowledgement is one line and a server may keep its side open
+// after it.
+asio::awaitable<void> receive_reply(tcp::socket& socket, idle_deadline& idle, bool expect_ack, exchange_state& state) {
   std::array<char, 1024> chunk;
   while (state.reply.size() <= kMaxReply) {
+    if (expect_ack && state.reply.find('\n') != std::string::npos) co_return;
     std::error_code ec;
     const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::eof) co_return;
+    if (ec == asio::error::eof) {
+      state.peer_closed = true;
+      co_return;
+    }
     if (ec) {
       state.recv_error = ec;
       co_return;
@@ -86,10 +101,12 @@ line_count check_reply(const exchange_state& state, const std::string& peer) {
     if (state.send_error) throw error(state.send_error, "send", peer);
     if (state.recv_error) throw error(state.recv_error, "recv", peer);
     throw error(errc::short_read, "recv", peer,
-                fmt::format("the server closed the connection without an acknowledgement ({} sent)", describe(sent)));
+                fmt::format("the server closed the connection without an acknowledgement ({} sent); if it sends "
+                            "none, run with --no-ack",
+                            describe(sent)));
   }
   const std::string_view said = first_line(state.reply);
-  const auto ack = parse_ack(state.reply);
+  const auto ack = parse_ack(said);
   if (!ack || state.reply.size() > kMaxReply) {
     const bool refused = said.starts_with(kRefusalPrefix);
     throw error(errc::data_mismatch, refused ? "send" : "recv", peer,
@@ -108,34 +125,49 @@ line_count check_reply(const exchange_state& state, const std::string& peer) {
   return *ack;
 }
 
-}  // namespace
+// Without an acknowledgement, success is the server's clean close after taking in everything.
+void check_close(const exchange_state& state, const std::string& peer) {
+  if (state.send_error) throw error(state.send_error, "send", peer);
+  if (state.recv_error) throw error(state.recv_error, "recv", peer);
+  if (!state.sent_all) {
+    throw error(errc::short_read, "send", peer,
+                fmt::format("the server closed the connection before the end of the input ({} sent)",
+                            describe(state.sent.count())));
+  }
+  if (!state.peer_closed) {
+    throw error(errc::data_mismatch, "recv", peer,
+                fmt::format("the server sent more than {} bytes instead of closing the connection", kMaxReply));
+  }
+}
 
-asio::awaitable<lines_client_result> run_lines_client(const lines_client_options& options, byte_source& input,
-                                                      reporter& report) {
-  const auto start = clock::now();
-  tcp::socket socket = co_await async_connect_to(options.host, options.port, options.connect);
-  const std::string peer = peer_name(socket);
-  report.emit({event_type::connection,
-               "Client has been assigned socket name {local}\nSending the lines of {input} to {peer}",
-               {{"local", local_name(socket)}, {"peer", peer}, {"input", options.input_name}}});
+// No progress for io_timeout: what we were waiting for, and what our socket's queues say about
+// why. A server that has taken in everything (our send queue empty) and neither answers nor
+// closes is the makefile() pitfall: closing the socket alone sends no FIN while the file made
+// from it is open.
+error no_progress_error(tcp::socket& socket, const exchange_state& state, const lines_client_options& options,
+                        const std::string& peer) {
+  const std::string limit = fmt::format("no progress for {:g} s", std::chrono::duration<double>(options.io_timeout).count());
+  if (!state.sent_all) return error(errc::timed_out, "send", peer, limit);
+  const std::string_view waiting = options.expect_ack ? " waiting for the acknowledgement" : " waiting for the server to close";
+  const std::optional<socket_queues> queues = read_socket_queues(socket);
+  std::string why;
+  if (queues && queues->send_queue > 0) {
+    why = fmt::format(": {} bytes sent are still in our send queue (the server is not reading)", queues->send_queue);
+  } else if (queues && state.reply.empty()) {
+    why = fmt::format(": the server has read everything sent (our send queue is empty) but {} the connection; a "
+                      "server that reads through makefile() must close that file as well as the socket",
+                      options.expect_ack ? "neither answers nor closes" : "does not close");
+  }
+  return error(errc::timed_out, "recv", peer, fmt::format("{}{}{}", limit, waiting, why));
+}
 
-  const auto connected = clock::now();
-  close_watch closing(report.wants(event_type::session));
+// Sends the input and receives the reply at once, until the server's side ends the exchange or
+// no progress is made for io_timeout (thrown). The exchange ends when the server's side does (an
+// acknowledgement, its EOF, a refusal): sending stops there even if input is left, since nobody
+// would read it. Sending ends it early only when reading the input fails (rethrown).
+asio::awaitable<void> exchange_lines(tcp::socket& socket, byte_source& input, const lines_client_options& options,
+                                     const std::string& peer, exchange_state& state, close_watch& closing) {
   idle_deadline idle(options.io_timeout);
-  exchange_state state;
-  // A transfer cut short (Ctrl-C, a timeout, a read error) must not look complete: a normal
-  // close sends a FIN, which the server would take for our half-close and acknowledge, and an
-  // unterminated last line would be printed. A reset tells it the input did not end there.
-  struct reset_unless_sent {
-    tcp::socket& socket;
-    const exchange_state& state;
-    ~reset_unless_sent() {
-      if (!state.sent_all && socket.is_open()) abort_connection(socket);
-    }
-  } interrupted_transfer{socket, state};
-  // The exchange ends when the server's side does (its EOF after the acknowledgement, or a
-  // refusal): sending stops there even if input is left, since nobody would read it. Sending
-  // ends it early only when reading the input fails.
   std::exception_ptr input_failure;
   auto sending = [&]() -> asio::awaitable<void> {
     try {
@@ -148,44 +180,105 @@ asio::awaitable<lines_client_result> run_lines_client(const lines_client_options
   };
   bool server_finished = false;
   auto exchange = [&]() -> asio::awaitable<void> {
-    server_finished = co_await run_until(receive_reply(socket, idle, state), sending());
+    server_finished = co_await run_until(receive_reply(socket, idle, options.expect_ack, state), sending());
   };
+  if (!co_await run_until(exchange(), idle.expired())) throw no_progress_error(socket, state, options, peer);
+  if (!server_finished && input_failure) std::rethrow_exception(input_failure);
+}
+
+// What the run reports last: the verdict people read and how the connection closed.
+void report_end(reporter& report, const lines_client_options& options, const lines_client_result& result,
+                const std::string& peer, std::string_view reply, const close_watch& closing) {
+  const double mb_per_s = result.seconds > 0 ? static_cast<double>(result.sent.bytes) / 1e6 / result.seconds : 0.0;
+  event end{event_type::end,
+            options.expect_ack
+                ? "{lines_sent} lines, {bytes_sent} bytes sent and acknowledged in {seconds:.3f} s ({mb_per_s:.1f} MB/s)"
+                : "{lines_sent} lines, {bytes_sent} bytes sent in {seconds:.3f} s ({mb_per_s:.1f} MB/s); the server "
+                  "closed the connection (no acknowledgement expected)",
+            {{"peer", peer}, {"lines_sent", result.sent.lines}, {"bytes_sent", result.sent.bytes}}};
+  if (options.expect_ack) {
+    end.fields.push_back({"reply", payload{std::string(reply)}});
+    end.fields.push_back({"lines_acknowledged", result.acknowledged.lines});
+    end.fields.push_back({"bytes_acknowledged", result.acknowledged.bytes});
+  }
+  end.fields.push_back({"seconds", result.seconds});
+  end.fields.push_back({"mb_per_s", mb_per_s});
+  add_closing_fields(end, closing, "client");
+  report.emit(end);
+}
+
+// The run on a connected socket, up to its session's summary and the run's end.
+asio::awaitable<lines_client_result> run_connected(tcp::socket& socket, const lines_client_options& options,
+                                                  byte_source& input, reporter& report, close_watch& closing,
+                                                  clock::time_point start) {
+  const std::string peer = peer_name(socket);
+  const auto connected = clock::now();
+  exchange_state state;
+  // A transfer cut short (Ctrl-C, a timeout, a read error) must not look complete: a normal
+  // close sends a FIN, which the server would take for our half-close and acknowledge, and an
+  // unterminated last line would be printed. A reset tells it the input did not end there.
+  struct reset_unless_sent {
+    tcp::socket& socket;
+    const exchange_state& state;
+    ~reset_unless_sent() {
+      if (!state.sent_all && socket.is_open()) abort_connection(socket);
+    }
+  } interrupted_transfer{socket, state};
   auto summarize = [&] {
     report_session(report, closing, socket,
                    {"client", 0, peer, state.sent.count().bytes, state.reply.size(), clock::now() - connected});
   };
-  line_count acknowledged;
+  lines_client_result result;
   try {
-    if (!co_await run_until(exchange(), idle.expired())) {
-      throw error(errc::timed_out, state.sent_all ? "recv" : "send", peer,
-                  fmt::format("no progress for {:g} s{}", std::chrono::duration<double>(options.io_timeout).count(),
-                              state.sent_all ? " waiting for the acknowledgement" : ""));
+    co_await exchange_lines(socket, input, options, peer, state, closing);
+    if (options.expect_ack) {
+      result.acknowledged = check_reply(state, peer);
+    } else {
+      check_close(state, peer);
     }
-    if (!server_finished && input_failure) std::rethrow_exception(input_failure);
-    acknowledged = check_reply(state, peer);
   } catch (const std::exception& e) {
     // Before interrupted_transfer resets an unfinished transfer: the socket is still open.
     closing.note_failure(socket, e);
     summarize();
     throw;
   }
-  co_await async_graceful_close(socket, kDefaultDrain, &closing);
-
-  lines_client_result result{state.sent.count(), acknowledged, seconds_since(start)};
-  const double mb_per_s = result.seconds > 0 ? static_cast<double>(result.sent.bytes) / 1e6 / result.seconds : 0.0;
-  report.emit({event_type::end,
-               "The server said {reply}\n"
-               "  {lines_sent} lines, {bytes_sent} bytes sent and acknowledged in {seconds:.3f} s ({mb_per_s:.1f} MB/s)",
-               {{"peer", peer},
-                {"reply", payload{std::string(first_line(state.reply))}},
-                {"lines_sent", result.sent.lines},
-                {"bytes_sent", result.sent.bytes},
-                {"lines_acknowledged", result.acknowledged.lines},
-                {"bytes_acknowledged", result.acknowledged.bytes},
-                {"seconds", result.seconds},
-                {"mb_per_s", mb_per_s}}});
+  result.sent = state.sent.count();
+  result.seconds = seconds_since(start);
+  if (!state.reply.empty()) {
+    report.emit({event_type::progress, "The server said {reply}", {{"reply", payload{std::string(first_line(state.reply))}}}});
+  }
+  co_await async_graceful_close(socket, options.expect_ack ? kDrainAfterReply : kDefaultDrain, &closing);
   summarize();
+  report_end(report, options, result, peer, first_line(state.reply), closing);
   co_return result;
+}
+
+}  // namespace
+
+asio::awaitable<lines_client_result> run_lines_client(const lines_client_options& options, byte_source& input,
+                                                      reporter& report) {
+  const auto start = clock::now();
+  report.emit({event_type::start,
+               {},
+               {{"program", std::string("lines")},
+                {"role", std::string("client")},
+                {"host", options.host},
+                {"port", std::uint64_t{options.port}},
+                {"input", options.input_name},
+                {"expect_ack", options.expect_ack}}});
+  close_watch closing(report.wants(event_type::session));
+  std::string peer;
+  try {
+    tcp::socket socket = co_await async_connect_to(options.host, options.port, options.connect);
+    peer = peer_name(socket);
+    report.emit({event_type::connection,
+                 "Client has been assigned socket name {local}\nSending the lines of {input} to {peer}",
+                 {{"local", local_name(socket)}, {"peer", peer}, {"input", options.input_name}}});
+    co_return co_await run_connected(socket, options, input, report, closing, start);
+  } catch (const std::exception& e) {
+    report_run_failure(report, e, closing, peer);
+    throw;
+  }
 }
 
 }  // namespace tcpkit

@@ -20,7 +20,8 @@ bool is_peer_reset(const std::error_code& code) noexcept {
 
 // What a failure says about how the session ended, if it was a cut of ours.
 std::optional<close_how> cut_of(const std::error_code& code) noexcept {
-  if (code == errc::timed_out || code == errc::stalled) return close_how::idle_timeout;
+  if (code == errc::stalled) return close_how::stall_timeout;
+  if (code == errc::timed_out) return close_how::idle_timeout;
   if (code == errc::interrupted || code == asio::error::operation_aborted) return close_how::interrupted;
   return std::nullopt;
 }
@@ -32,6 +33,7 @@ std::string_view how_in_words(close_how how) noexcept {
     case close_how::fin: return "FIN";
     case close_how::reset: return "reset";
     case close_how::idle_timeout: return "idle timeout";
+    case close_how::stall_timeout: return "stall watchdog";
     case close_how::interrupted: return "interrupted";
     case close_how::error: return "error";
   }
@@ -69,6 +71,7 @@ std::string_view to_string(close_how how) noexcept {
     case close_how::fin: return "fin";
     case close_how::reset: return "reset";
     case close_how::idle_timeout: return "idle_timeout";
+    case close_how::stall_timeout: return "stall_timeout";
     case close_how::interrupted: return "interrupted";
     case close_how::error: return "error";
   }
@@ -119,6 +122,12 @@ close_how close_watch::how() const noexcept {
   return failed_first_ ? close_how::error : close_how::fin;
 }
 
+void add_closing_fields(event& e, const close_watch& watch, std::string_view role) {
+  if (!watch.enabled()) return;
+  e.fields.push_back({"closed_by", std::string(watch.closed_by() == closer::local ? role : other_role(role))});
+  e.fields.push_back({"close_how", std::string(to_string(watch.how()))});
+}
+
 void report_session(reporter& report, close_watch& watch, tcp::socket& socket, const session_facts& facts) {
   if (!watch.enabled()) return;
   if (socket.is_open()) {
@@ -138,8 +147,7 @@ void report_session(reporter& report, close_watch& watch, tcp::socket& socket, c
   e.fields.push_back({"seconds", seconds});
   e.fields.push_back({"sent_mb_per_s", sent_rate});
   e.fields.push_back({"received_mb_per_s", received_rate});
-  e.fields.push_back({"closed_by", std::string(closed_by)});
-  e.fields.push_back({"close_how", std::string(to_string(watch.how()))});
+  add_closing_fields(e, watch, facts.role);
 
   // The text is rendered here, where its words depend on the values (a server receives first,
   // "the client" or "the server"); it holds no braces, so as a template it renders as itself.

@@ -3,6 +3,7 @@
 #include "tcpkit/close.hpp"
 #include "tcpkit/errors.hpp"
 #include "tcpkit/io.hpp"
+#include "tcpkit/run_outcome.hpp"
 
 #include <fmt/format.h>
 
@@ -66,18 +67,27 @@ asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context&
                 {"close", std::string(to_string(outcome))}}});
 }
 
-asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options options, reporter& report) {
-  const auto start = clock::now();
-  connect_options connect = options.connect;
-  connect.no_delay = true;
-  tcp::socket socket = co_await async_connect_to(options.host, options.port, connect);
-  const std::string peer = peer_name(socket);
-  report.emit({event_type::connection,
-               "Client has been assigned socket name {local}",
-               {{"local", local_name(socket)}, {"peer", peer}}});
+namespace {
 
+// The run's last event: its totals (the people's text was the reply) and how the connection closed.
+void report_end(reporter& report, const sixteen_result& result, const std::string& peer, std::uint64_t bytes_sent,
+                const close_watch& closing) {
+  event end{event_type::end,
+            {},
+            {{"peer", peer},
+             {"reply", payload{result.reply}},
+             {"bytes_sent", bytes_sent},
+             {"bytes_received", std::uint64_t{result.reply.size()}},
+             {"seconds", result.seconds}}};
+  add_closing_fields(end, closing, "client");
+  report.emit(end);
+}
+
+// The exchange on a connected socket, up to its session's summary and the run's end.
+asio::awaitable<sixteen_result> exchange_sixteen(tcp::socket& socket, const sixteen_client_options& options,
+                                                 reporter& report, close_watch& closing, clock::time_point start) {
+  const std::string peer = peer_name(socket);
   const auto connected = clock::now();
-  close_watch closing(report.wants(event_type::session));
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   auto summarize = [&] {
@@ -115,18 +125,40 @@ asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options option
     summarize();
     throw;
   }
-  co_await async_graceful_close(socket, kDefaultDrain, &closing);
-
   sixteen_result result{std::string(reply.data(), reply.size()), seconds_since(start)};
-  report.emit({event_type::end,
-               "The server said {reply}",
-               {{"peer", peer},
-                {"reply", payload{result.reply}},
-                {"bytes_sent", std::uint64_t{options.message.size()}},
-                {"bytes_received", std::uint64_t{kSixteenOctets}},
-                {"seconds", result.seconds}}});
+  report.emit({event_type::progress, "The server said {reply}", {{"reply", payload{result.reply}}}});
+  co_await async_graceful_close(socket, kDefaultDrain, &closing);
   summarize();
+  report_end(report, result, peer, bytes_sent, closing);
   co_return result;
+}
+
+}  // namespace
+
+asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options options, reporter& report) {
+  const auto start = clock::now();
+  report.emit({event_type::start,
+               {},
+               {{"program", std::string("sixteen")},
+                {"role", std::string("client")},
+                {"host", options.host},
+                {"port", std::uint64_t{options.port}},
+                {"message", payload{options.message}}}});
+  close_watch closing(report.wants(event_type::session));
+  std::string peer;
+  try {
+    connect_options connect = options.connect;
+    connect.no_delay = true;
+    tcp::socket socket = co_await async_connect_to(options.host, options.port, connect);
+    peer = peer_name(socket);
+    report.emit({event_type::connection,
+                 "Client has been assigned socket name {local}",
+                 {{"local", local_name(socket)}, {"peer", peer}}});
+    co_return co_await exchange_sixteen(socket, options, report, closing, start);
+  } catch (const std::exception& e) {
+    report_run_failure(report, e, closing, peer);
+    throw;
+  }
 }
 
 }  // namespace tcpkit

@@ -18,6 +18,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 namespace tcpkit::detail {
@@ -118,57 +119,73 @@ class monitor_thread {
   std::jthread thread_;
 };
 
-// The naive client's stall, explained with the numbers that show it (docs/DEADLOCK.md).
-// Reports the diagnosis and returns the error to throw.
-error diagnose_deadlock(const uppercase_exchange& exchange, std::optional<socket_queues> queues) {
-  const std::string reason = fmt::format("no progress in either direction for {:g} s: deadlock, stopped by the watchdog",
-                                         std::chrono::duration<double>(exchange.options().stall_timeout).count());
+// The queues show the deadlock only when both are holding data: our send queue full (the
+// server has stopped reading) and our receive queue not empty (because its replies, which we
+// do not read yet, have filled it). An empty receive queue means the server is simply not
+// reading, or answering: a stall, not a deadlock.
+bool shows_deadlock(const std::optional<socket_queues>& queues) noexcept {
+  return queues && queues->send_queue > 0 && queues->receive_queue > 0;
+}
+
+constexpr std::string_view kDeadlockText =
+    "Deadlock: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
+    "  bytes sent so far:     {bytes_sent} of {bytes_total} (this client sends everything before it reads)\n"
+    "  bytes received so far: {bytes_received}\n"
+    "  our send queue:        {send_queue_bytes} bytes (SIOCOUTQ: sent, not yet taken in by the server)\n"
+    "  our receive queue:     {receive_queue_bytes} bytes (SIOCINQ: the server's replies, waiting for us to read them)\n"
+    "  the other {bytes_inside_server} bytes sent are inside the server: unread, or uppercased and unsent\n"
+    "Why: our send() is blocked because our send queue is full: the server has stopped reading.\n"
+    "It stopped because its own send() is blocked: its replies have filled our receive queue, and\n"
+    "this client reads nothing until it has sent everything. Each side waits for the other.\n"
+    "Fix: receive while sending. --strategy threads runs a receiver thread beside the sender;\n"
+    "--strategy async interleaves both on one event loop. See docs/DEADLOCK.md.";
+
+constexpr std::string_view kNotReadingText =
+    "Stalled: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
+    "  bytes sent so far:     {bytes_sent} of {bytes_total} (this client sends everything before it reads)\n"
+    "  bytes received so far: {bytes_received}\n"
+    "  our send queue:        {send_queue_bytes} bytes (SIOCOUTQ: sent, not yet taken in by the server)\n"
+    "  our receive queue:     {receive_queue_bytes} bytes (SIOCINQ: nothing from the server is waiting for us)\n"
+    "Not a deadlock: our send() is blocked because the server is not reading, and it has sent\n"
+    "nothing back that we are not reading. It may be stuck, or not an uppercase server.";
+
+constexpr std::string_view kQueuesUnknownText =
+    "Stalled: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
+    "  bytes sent so far:     {bytes_sent} of {bytes_total} (this client sends everything before it reads)\n"
+    "  bytes received so far: {bytes_received}\n"
+    "  (this system does not report the socket's queues)\n"
+    "Our send() is blocked: the server is not reading. Whether because its replies fill our\n"
+    "receive queue (the deadlock of docs/DEADLOCK.md) or for its own reasons, the queues would tell.";
+
+// The naive client's stall while sending, explained with the numbers that show what it is
+// (docs/DEADLOCK.md). Reports the diagnosis and returns the error to throw: errc::stalled
+// (exit 7) when the queues show the deadlock, errc::timed_out (exit 4) otherwise.
+error diagnose_stall(const uppercase_exchange& exchange, std::optional<socket_queues> queues) {
+  const bool deadlock = shows_deadlock(queues);
+  const double limit = std::chrono::duration<double>(exchange.options().stall_timeout).count();
+  const std::string reason =
+      deadlock ? fmt::format("no progress in either direction for {:g} s: deadlock, stopped by the watchdog", limit)
+      : queues ? fmt::format("no progress in either direction for {:g} s: the server is not reading (our receive queue "
+                             "is empty), stopped by the stall watchdog", limit)
+               : fmt::format("no progress in either direction for {:g} s, stopped by the stall watchdog", limit);
   const socket_queues q = queues.value_or(socket_queues{});
   // What left our send queue was acknowledged by the server's kernel: it is in the server's
   // receive queue, its buffer, its send queue, or (uppercased) in our receive queue.
   const std::uint64_t reached_server = exchange.sent() - std::min(exchange.sent(), q.send_queue);
   const std::uint64_t inside_server = reached_server - std::min(reached_server, q.receive_queue);
-  std::string_view text =
-      "Deadlock: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
-      "  bytes sent so far:     {bytes_sent} of {bytes_total} (this client sends everything before it reads)\n"
-      "  bytes received so far: {bytes_received}\n"
-      "  our send queue:        {send_queue_bytes} bytes (SIOCOUTQ: sent, not yet taken in by the server)\n"
-      "  our receive queue:     {receive_queue_bytes} bytes (SIOCINQ: the server's replies, waiting for us to read them)\n"
-      "  the other {bytes_inside_server} bytes sent are inside the server: unread, or uppercased and unsent\n"
-      "Why: our send() is blocked because our send queue is full: the server has stopped reading.\n"
-      "It stopped because its own send() is blocked: its replies have filled our receive queue, and\n"
-      "this client reads nothing until it has sent everything. Each side waits for the other.\n"
-      "Fix: receive while sending. --strategy threads runs a receiver thread beside the sender;\n"
-      "--strategy async interleaves both on one event loop. See docs/DEADLOCK.md.";
-  if (queues && q.receive_queue == 0) {
-    text =
-        "Stalled: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
-        "  bytes sent so far:     {bytes_sent} of {bytes_total} (this client sends everything before it reads)\n"
-        "  our send queue:        {send_queue_bytes} bytes (SIOCOUTQ: sent, not yet taken in by the server)\n"
-        "  our receive queue:     0 bytes (SIOCINQ: the server has sent nothing back)\n"
-        "Why: our send() is blocked because our send queue is full: the server is not reading, and it\n"
-        "has not answered anything either. It may be stuck, or not an uppercase server.";
-  } else if (!queues) {
-    text =
-        "Deadlock: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
-        "  bytes sent so far:     {bytes_sent} of {bytes_total} (this client sends everything before it reads)\n"
-        "  (this system does not report the socket's queues)\n"
-        "Why: our send() is blocked: the server stopped reading, most likely because its replies have\n"
-        "filled our receive queue, which this client reads only after it has sent everything.\n"
-        "Fix: receive while sending: --strategy threads or --strategy async. See docs/DEADLOCK.md.";
-  }
   exchange.report().emit({event_type::error,
-                          text,
-               {{"message", reason},
-                {"stalled_seconds", exchange.seconds_since_progress()},
-                {"bytes_total", exchange.total()},
-                {"bytes_sent", exchange.sent()},
-                {"bytes_received", exchange.received()},
-                {"send_queue_bytes", q.send_queue},
-                {"receive_queue_bytes", q.receive_queue},
-                {"bytes_inside_server", inside_server},
-                {"queues_known", queues.has_value()}}});
-  return error(errc::stalled, "send", exchange.peer(), reason);
+                          deadlock ? kDeadlockText : queues ? kNotReadingText : kQueuesUnknownText,
+                          {{"message", reason},
+                           {"stalled_seconds", exchange.seconds_since_progress()},
+                           {"bytes_total", exchange.total()},
+                           {"bytes_sent", exchange.sent()},
+                           {"bytes_received", exchange.received()},
+                           {"send_queue_bytes", q.send_queue},
+                           {"receive_queue_bytes", q.receive_queue},
+                           {"bytes_inside_server", inside_server},
+                           {"queues_known", queues.has_value()},
+                           {"deadlock", deadlock}}});
+  return error(deadlock ? errc::stalled : errc::timed_out, "send", exchange.peer(), reason);
 }
 
 // The seed's algorithm: send everything, then receive, watched for the deadlock it runs into.
@@ -190,16 +207,16 @@ uppercase_result run_naive(tcp::socket& socket, uppercase_exchange& exchange, st
   monitor.stop();
 
   switch (exchange.cut_short()) {
-    case cut_reason::interrupted: return exchange.finish();
+    case cut_reason::interrupted: return exchange.result();
     case cut_reason::stalled:
       // Stalled while sending: the deadlock. Once everything is sent, the server is only silent.
       if (exchange.sending_done()) throw exchange.no_progress_error(exchange.options().stall_timeout);
-      throw diagnose_deadlock(exchange, queues_at_stall);
+      throw diagnose_stall(exchange, queues_at_stall);
     case cut_reason::none:
     case cut_reason::failed: break;
   }
   failure.rethrow_if_any();
-  return exchange.finish();
+  return exchange.result();
 }
 
 // A sender thread beside a receiver (this thread): the replies are drained while we send.
@@ -233,13 +250,46 @@ uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, 
   monitor.stop();
 
   switch (exchange.cut_short()) {
-    case cut_reason::interrupted: return exchange.finish();
+    case cut_reason::interrupted: return exchange.result();
     case cut_reason::stalled: throw exchange.no_progress_error(exchange.options().idle_timeout);
     case cut_reason::none:
     case cut_reason::failed: break;
   }
   failure.rethrow_if_any();
-  return exchange.finish();
+  return exchange.result();
+}
+
+}  // namespace
+
+namespace {
+
+// Connects (unless stopped first) and runs the strategy, up to the session's summary and the end.
+uppercase_result connect_and_exchange(uppercase_exchange& exchange, std::stop_token stop) {
+  // Connecting uses the coroutine (one deadline over resolution and every address, stoppable);
+  // afterwards the socket is used blocking, from threads, and `io` no longer runs.
+  asio::io_context io;
+  auto connecting = asio::co_spawn(io, connect_unless_stopped(exchange.options(), stop), asio::use_future);
+  io.run();
+  std::optional<tcp::socket> socket = connecting.get();  // rethrows a connect error
+  if (!socket) {
+    exchange.cut(cut_reason::interrupted);
+    const uppercase_result result = exchange.result();
+    exchange.report_end(result);
+    return result;
+  }
+  exchange.report_connected(*socket);
+  const tracer::connection traced = exchange.attach_trace(*socket);
+  uppercase_result result;
+  try {
+    result = exchange.options().strategy == uppercase_strategy::naive ? run_naive(*socket, exchange, stop)
+                                                                      : run_threads(*socket, exchange, stop);
+  } catch (const std::exception& e) {
+    exchange.report_session(*socket, &e);
+    throw;
+  }
+  exchange.report_session(*socket, nullptr);
+  exchange.report_end(result);
+  return result;
 }
 
 }  // namespace
@@ -247,28 +297,12 @@ uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, 
 uppercase_result run_blocking(const uppercase_client_options& options, reporter& report, std::stop_token stop) {
   uppercase_exchange exchange(options, report);
   exchange.report_start();
-  // Connecting uses the coroutine (one deadline over resolution and every address, stoppable);
-  // afterwards the socket is used blocking, from threads, and `io` no longer runs.
-  asio::io_context io;
-  auto connecting = asio::co_spawn(io, connect_unless_stopped(options, stop), asio::use_future);
-  io.run();
-  std::optional<tcp::socket> socket = connecting.get();  // rethrows a connect error
-  if (!socket) {
-    exchange.cut(cut_reason::interrupted);
-    return exchange.finish();
-  }
-  exchange.report_connected(*socket);
-  const tracer::connection traced = exchange.attach_trace(*socket);
-  uppercase_result result;
   try {
-    result = options.strategy == uppercase_strategy::naive ? run_naive(*socket, exchange, stop)
-                                                           : run_threads(*socket, exchange, stop);
+    return connect_and_exchange(exchange, stop);
   } catch (const std::exception& e) {
-    exchange.report_session(*socket, &e);
+    exchange.report_failure(e);
     throw;
   }
-  exchange.report_session(*socket, nullptr);
-  return result;
 }
 
 }  // namespace tcpkit::detail

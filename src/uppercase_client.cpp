@@ -87,14 +87,16 @@ std::size_t effective_send_size(const uppercase_client_options& options) noexcep
   return options.strategy == uppercase_strategy::naive ? kNaiveSendSize : kLargeSendSize;
 }
 
-asio::awaitable<uppercase_result> async_run_uppercase_client(uppercase_client_options options, reporter& report,
-                                                             std::stop_token stop) {
-  uppercase_exchange exchange(options, report);
-  exchange.report_start();
-  std::optional<tcp::socket> socket = co_await detail::connect_unless_stopped(options, stop);
+namespace {
+
+// Connects (unless stopped first) and runs the exchange, up to the session's summary and the end.
+asio::awaitable<uppercase_result> async_connect_and_exchange(uppercase_exchange& exchange, std::stop_token stop) {
+  std::optional<tcp::socket> socket = co_await detail::connect_unless_stopped(exchange.options(), stop);
   if (!socket) {
     exchange.cut(cut_reason::interrupted);
-    co_return exchange.finish();
+    const uppercase_result result = exchange.result();
+    exchange.report_end(result);
+    co_return result;
   }
   exchange.report_connected(*socket);
   const tracer::connection traced = exchange.attach_trace(*socket);
@@ -110,19 +112,34 @@ asio::awaitable<uppercase_result> async_run_uppercase_client(uppercase_client_op
         watch(exchange, stop, watch_failure));
     if (!completed) {
       switch (exchange.cut_short()) {
-        case cut_reason::stalled: throw exchange.no_progress_error(options.idle_timeout);
+        case cut_reason::stalled: throw exchange.no_progress_error(exchange.options().idle_timeout);
         case cut_reason::failed: std::rethrow_exception(watch_failure);
         case cut_reason::interrupted:
         case cut_reason::none: break;
       }
     }
-    result = exchange.finish();
+    result = exchange.result();
   } catch (const std::exception& e) {
     exchange.report_session(*socket, &e);
     throw;
   }
   exchange.report_session(*socket, nullptr);
+  exchange.report_end(result);
   co_return result;
+}
+
+}  // namespace
+
+asio::awaitable<uppercase_result> async_run_uppercase_client(uppercase_client_options options, reporter& report,
+                                                             std::stop_token stop) {
+  uppercase_exchange exchange(options, report);
+  exchange.report_start();
+  try {
+    co_return co_await async_connect_and_exchange(exchange, stop);
+  } catch (const std::exception& e) {
+    exchange.report_failure(e);
+    throw;
+  }
 }
 
 uppercase_result run_uppercase_client(const uppercase_client_options& options, reporter& report,

@@ -1,6 +1,7 @@
 #include "uppercase_exchange.hpp"
 
 #include "tcpkit/escape.hpp"
+#include "tcpkit/run_outcome.hpp"
 
 #include <fmt/format.h>
 
@@ -90,6 +91,8 @@ void uppercase_exchange::check_received(const unsigned char* data, std::size_t n
                   n > shown ? "  The first data received says {first_data}..." : "  The first data received says {first_data}",
                   {{"first_data", payload{std::string(reinterpret_cast<const char*>(data), shown)}}}});
   }
+  // Counted before the check: bytes_received is what was taken in, a wrong reply included.
+  traffic_.add_received(n);
   if (n > total_ - offset) {
     throw error(errc::data_mismatch, "recv", peer_,
                 fmt::format("the server sent more than the {} bytes it was sent", total_));
@@ -102,7 +105,6 @@ void uppercase_exchange::check_received(const unsigned char* data, std::size_t n
                             quoted_byte(data[bad]), quoted_byte(uppercase_byte(sent_bytes[bad])),
                             quoted_byte(sent_bytes[bad])));
   }
-  traffic_.add_received(n);
 }
 
 void uppercase_exchange::finish_receiving() {
@@ -143,13 +145,17 @@ error uppercase_exchange::no_progress_error(clock::duration limit) const {
                fmt::format("no progress in either direction for {:g} s", seconds_of(limit)));
 }
 
-uppercase_result uppercase_exchange::finish() {
+uppercase_result uppercase_exchange::result() const {
   uppercase_result result;
   result.bytes_total = total_;
   result.bytes_sent = sent();
   result.bytes_received = received();
   result.seconds = start_ == clock::time_point{} ? 0.0 : seconds_of(clock::now() - start_);
   result.interrupted = cut_short() == cut_reason::interrupted;
+  return result;
+}
+
+void uppercase_exchange::report_end(const uppercase_result& result) {
   std::string_view text =
       "Sent {bytes_sent} bytes and received {bytes_received} bytes in {seconds:.3g} s ({mb_per_s:.1f} MB/s); "
       "every byte checked";
@@ -157,22 +163,33 @@ uppercase_result uppercase_exchange::finish() {
     text = "Interrupted after {seconds:.3g} s: sent {bytes_sent} of {bytes_total} bytes, received {bytes_received} "
            "({mb_per_s:.1f} MB/s); every byte received was checked";
   }
-  report_.emit({event_type::end,
-                text,
-                {{"strategy", std::string(to_string(options_.strategy))},
-                 {"peer", peer_},
-                 {"bytes_total", result.bytes_total},
-                 {"bytes_sent", result.bytes_sent},
-                 {"bytes_received", result.bytes_received},
-                 {"seconds", result.seconds},
-                 {"mb_per_s", result.mb_per_s()},
-                 {"interrupted", result.interrupted}}});
-  return result;
+  event end{event_type::end,
+            text,
+            {{"strategy", std::string(to_string(options_.strategy))},
+             {"bytes_total", result.bytes_total},
+             {"bytes_sent", result.bytes_sent},
+             {"bytes_received", result.bytes_received},
+             {"seconds", result.seconds},
+             {"mb_per_s", result.mb_per_s()},
+             {"interrupted", result.interrupted}}};
+  if (!peer_.empty()) {  // connected (a stop may come first)
+    end.fields.insert(end.fields.begin() + 1, {"peer", peer_});
+    add_closing_fields(end, closing_, "client");
+  }
+  report_.emit(end);
+}
+
+void uppercase_exchange::report_failure(const std::exception& failure) {
+  report_run_failure(report_, failure, closing_, peer_);
 }
 
 void uppercase_exchange::report_session(tcp::socket& socket, const std::exception* failure) {
   if (!closing_.enabled()) return;
   if (cut_short() == cut_reason::interrupted) closing_.note_cut(close_how::interrupted);
+  if (cut_short() == cut_reason::stalled) {
+    // The naive client's limit is its stall watchdog's; the others' is the idle timeout.
+    closing_.note_cut(options_.strategy == uppercase_strategy::naive ? close_how::stall_timeout : close_how::idle_timeout);
+  }
   if (failure != nullptr) closing_.note_failure(socket, *failure);
   tcpkit::report_session(report_, closing_, socket, {"client", 0, peer_, sent(), received(), clock::now() - start_});
 }

@@ -12,6 +12,7 @@
 #include <asio/buffer.hpp>
 
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -70,9 +71,9 @@ class uppercase_exchange {
   // shutdown fails.
   void finish_sending(tcp::socket& socket);
 
-  // Receiver: checks `n` bytes that arrived at the current receive offset and counts them.
+  // Receiver: counts `n` bytes that arrived at the current receive offset and checks them.
   // Throws errc::data_mismatch naming the first wrong byte, or when the server sends more than
-  // it was sent. The first arrival is reported as the seed does.
+  // it was sent; the bytes are counted either way. The first arrival is reported as the seed does.
   void check_received(const unsigned char* data, std::size_t n);
   // At the server's EOF: throws short_read if bytes are missing, else "  N bytes received".
   void finish_receiving();
@@ -90,11 +91,15 @@ class uppercase_exchange {
   // The error for a stall of a concurrent strategy, or of naive once it is only receiving.
   error no_progress_error(clock::duration limit) const;
 
-  // Reports the summary (complete or interrupted) and returns the result.
-  uppercase_result finish();
+  // The result so far (complete or interrupted).
+  uppercase_result result() const;
   // After the exchange, with every helper thread finished and the socket still open: the
   // connection's `session` summary. `failure` is what ended the exchange, if it failed.
   void report_session(tcp::socket& socket, const std::exception* failure);
+  // The run's `end`, after the session: the summary people read and how the connection closed.
+  void report_end(const uppercase_result& result);
+  // The run failed (before or after connecting): its `error` and `end` (tcpkit/run_outcome.hpp).
+  void report_failure(const std::exception& failure);
 
  private:
   uppercase_client_options options_;

@@ -22,20 +22,24 @@ struct lines_client_options {
   connect_options connect;
   std::string input_name = "stdin";  // for messages
   clock::duration io_timeout = std::chrono::seconds(60);  // no progress on the connection: give up
+  // false: the server sends no acknowledgement (the lab's own server, which prints the lines
+  // and closes at our EOF): success is its clean close (--no-ack).
+  bool expect_ack = true;
 };
 
 struct lines_client_result {
   line_count sent;
-  line_count acknowledged;  // equal to `sent`, or run_lines_client threw
+  line_count acknowledged;  // equal to `sent` (nothing when no acknowledgement was expected)
   double seconds = 0;
 };
 
-// Connects, sends every byte of `input`, half-closes, and waits for the acknowledgement.
-// Waiting for `input` (a person typing) does not count against io_timeout. Throws
-// tcpkit::error: errc::data_mismatch (exit 6) when the acknowledgement differs from what was
-// sent or the server answered something else (its words are quoted in the message),
-// errc::short_read when it closed without answering, errc::timed_out, or the connect/send
-// error.
+// Connects, sends every byte of `input`, half-closes, and waits for the acknowledgement: once
+// its line is in and matches, the exchange has succeeded, whether or not the server closes.
+// Without expect_ack it waits for the server's clean close instead. Waiting for `input` (a
+// person typing) does not count against io_timeout. Throws tcpkit::error: errc::data_mismatch
+// (exit 6) when the acknowledgement differs from what was sent or the server answered
+// something else (its words are quoted in the message), errc::short_read when it closed without
+// answering, errc::timed_out (saying what the queues show), or the connect/send error.
 asio::awaitable<lines_client_result> run_lines_client(const lines_client_options& options, byte_source& input,
                                                       reporter& report);
 

@@ -29,7 +29,8 @@ namespace tcpkit {
 enum class close_how {
   fin,           // an orderly close or half-close
   reset,         // the peer reset the connection
-  idle_timeout,  // this side gave up: no progress for its idle (or stall) timeout
+  idle_timeout,  // this side gave up: no progress for its idle timeout
+  stall_timeout, // the naive uppercase client's stall watchdog fired (--stall-timeout)
   interrupted,   // this side was stopped: SIGINT/SIGTERM, a server shutting down
   error,         // this side ended the session because of a failure of its own finding
 };
@@ -49,7 +50,7 @@ class close_watch {
   // Call just before this side's first shutdown() or close(): notes whether the peer's FIN or
   // reset had already arrived (one getsockopt). Later calls, and calls on a closed socket, do nothing.
   void note_closing(tcp::socket& socket) noexcept;
-  // This side is cutting the session short (idle_timeout or interrupted). The first cut wins;
+  // This side is cutting the session short (a timeout or interrupted). The first cut wins;
   // it decides the summary whatever the peer did before.
   void note_cut(close_how how) noexcept;
   // The session failed with `failure`: classifies it (a timeout, a cancellation, the peer's
@@ -84,6 +85,10 @@ struct session_facts {
   std::uint64_t bytes_received = 0;
   clock::duration duration{};
 };
+
+// Adds `closed_by` and `close_how` as the `session` event has them (nothing if the watch is
+// disabled): for a client's `end`, which says how its connection ended.
+void add_closing_fields(event& e, const close_watch& watch, std::string_view role);
 
 // Reports the `session` event for a session that `watch` followed (nothing if the watch is
 // disabled). If `socket` is still open, its closing and final figures are noted first.

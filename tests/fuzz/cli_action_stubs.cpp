@@ -9,7 +9,7 @@ namespace tcpkit::cli {
 int sixteen_server_main(const common_options&) { std::abort(); }
 int sixteen_client_main(const common_options&, const std::string&) { std::abort(); }
 int lines_server_main(const common_options&, std::size_t) { std::abort(); }
-int lines_client_main(const common_options&, const std::string&) { std::abort(); }
+int lines_client_main(const common_options&, const lines_client_settings&) { std::abort(); }
 int uppercase_server_main(const common_options&, std::size_t) { std::abort(); }
 int uppercase_client_main(const common_options&, const uppercase_client_settings&) { std::abort(); }
 int bench_sixteen_main(const common_options&, const bench_settings&) { std::abort(); }

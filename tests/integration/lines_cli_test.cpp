@@ -419,6 +419,17 @@ TEST(LinesCli, JsonEventsGoToStderrAndStdoutStaysPayload) {
   EXPECT_EQ(server.stderr_text().find("Listening at"), std::string::npos) << "text mixed into the JSON";
 }
 
+TEST(LinesCli, ServerHelpSaysItsJsonGoesToStderr) {
+  auto help = run_tcpkit({"lines", "server", "--help"});
+  EXPECT_EQ(help.exit_code(), 0);
+  const std::string& text = help.stdout_text();
+  const auto json = text.find("--json");
+  ASSERT_NE(json, std::string::npos) << text;
+  const std::string option = text.substr(json, text.find("\n", json) - json);
+  EXPECT_NE(option.find("NDJSON events on stderr"), std::string::npos) << option;
+  EXPECT_EQ(option.find("on stdout"), std::string::npos) << option;
+}
+
 TEST(LinesCli, BadArgumentsAreUsageErrors) {
   EXPECT_EQ(run_tcpkit({"lines", "server", "127.0.0.1", "--max-line", "0"}).exit_code(), 2);
   EXPECT_EQ(run_tcpkit({"lines", "server", "127.0.0.1", "--max-line", "lots"}).exit_code(), 2);

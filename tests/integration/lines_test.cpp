@@ -317,13 +317,17 @@ TEST_F(lines_server_fixture, EverythingSentArrivesAndIsAcknowledged) {
   EXPECT_TRUE(sink_.data() == data);
   ASSERT_EQ(report.count(event_type::end), 1u);
   const auto entries = report.entries();
-  ASSERT_GE(entries.size(), 2u);
-  EXPECT_NE(entries[entries.size() - 2].text.find("The server said \"received " + std::to_string(expected.count().lines)),
+  ASSERT_GE(entries.size(), 3u);
+  EXPECT_NE(entries[entries.size() - 3].text.find("The server said \"received " + std::to_string(expected.count().lines)),
             std::string::npos);
-  // Then the session's summary: every byte sent, the acknowledgement received, our FIN first.
+  // Then the session's summary: every byte sent, the acknowledgement received, our FIN first;
+  // and the run's end, last.
   const std::string ack = format_ack(expected.count());
-  EXPECT_TRUE(test::has_session_line(entries.back().text, {"client", expected.count().bytes, ack.size(), "client", "FIN"}))
-      << entries.back().text;
+  EXPECT_TRUE(test::has_session_line(entries[entries.size() - 2].text,
+                                     {"client", expected.count().bytes, ack.size(), "client", "FIN"}))
+      << entries[entries.size() - 2].text;
+  EXPECT_EQ(entries.back().type, event_type::end);
+  EXPECT_EQ(entries.back().text.find(std::to_string(expected.count().lines) + " lines, "), 0u) << entries.back().text;
 }
 
 TEST_F(lines_server_fixture, EmptyInputIsZeroLinesAcknowledged) {

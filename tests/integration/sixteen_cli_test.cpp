@@ -220,7 +220,8 @@ TEST(SixteenCli, JsonEventsAreOneObjectPerLineWithTextOnStderr) {
   auto client = run_tcpkit({"sixteen", "client", "127.0.0.1", "-p", port_text(server.port), "--json"});
   EXPECT_EQ(client.exit_code(), 0);
   const std::string& out = client.stdout_text();
-  EXPECT_EQ(out.rfind("{\"event\":\"connection\",\"schema_version\":1,", 0), 0u) << out;
+  EXPECT_EQ(out.rfind("{\"event\":\"start\",\"schema_version\":1,", 0), 0u) << out;
+  EXPECT_NE(out.find("\n{\"event\":\"connection\",\"schema_version\":1,"), std::string::npos) << out;
   EXPECT_NE(out.find("\n{\"event\":\"end\",\"schema_version\":1,"), std::string::npos) << out;
   EXPECT_NE(out.find("\"reply\":\"Farewell, client\""), std::string::npos) << out;
   EXPECT_NE(out.find("\"bytes_received\":16"), std::string::npos) << out;

@@ -65,12 +65,15 @@ TEST_F(sixteen_server_fixture, ClientAndServerSayTheSeedsLines) {
   EXPECT_EQ(future.get().reply, "Farewell, client");
 
   const auto said = client_events.entries();
-  ASSERT_EQ(said.size(), 3u);
-  EXPECT_EQ(said[0].text.rfind("Client has been assigned socket name 127.0.0.1:", 0), 0u);
-  EXPECT_EQ(said[1].text, "The server said \"Farewell, client\"");
-  // Then the session's summary (both sides may have sent their FIN before seeing the other's).
-  EXPECT_EQ(said[2].type, event_type::session);
-  EXPECT_TRUE(test::has_session_line(said[2].text, {"client", 16, 16, "(client|server)", "FIN"})) << said[2].text;
+  ASSERT_EQ(said.size(), 5u);
+  EXPECT_EQ(said[0].type, event_type::start);
+  EXPECT_EQ(said[1].text.rfind("Client has been assigned socket name 127.0.0.1:", 0), 0u);
+  EXPECT_EQ(said[2].text, "The server said \"Farewell, client\"");
+  // Then the session's summary (both sides may have sent their FIN before seeing the other's),
+  // and the run's end, last.
+  EXPECT_EQ(said[3].type, event_type::session);
+  EXPECT_TRUE(test::has_session_line(said[3].text, {"client", 16, 16, "(client|server)", "FIN"})) << said[3].text;
+  EXPECT_EQ(said[4].type, event_type::end);
 }
 
 TEST_F(sixteen_server_fixture, SixtyFourConcurrentClientsCompleteThousandsOfExchanges) {

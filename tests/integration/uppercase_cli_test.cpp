@@ -69,7 +69,7 @@ TEST(UppercaseCli, ServerAndNaiveClientPrintTheSeedsLines) {
                                        "Receiving all the data the server sends back\n"
                                        "  The first data received says \"CAPITALIZE THIS!\"\n"
                                        "  16 bytes received\n"
-                                       "Sent 16 bytes and received 16 bytes in ",
+                                       "  Session with 127.0.0.1:",
                                        0),
             0u)
       << client.stdout_text();
@@ -87,9 +87,13 @@ TEST(UppercaseCli, ServerAndNaiveClientPrintTheSeedsLines) {
   // After the seed's lines, each side's session summary: 16 bytes each way, the client's
   // half-close first (it comes before the server has anything left to close on).
   EXPECT_TRUE(test::has_session_line(server_said[1].str(), {"server", 16, 16, "client", "FIN"})) << server_said[1];
+  // The client's summary comes before its last line, the run's verdict.
   const std::string& client_out = client.stdout_text();
-  const std::string client_last = client_out.substr(client_out.rfind('\n', client_out.size() - 2) + 1);
-  EXPECT_TRUE(test::has_session_line(client_last, {"client", 16, 16, "client", "FIN"})) << client_out;
+  const auto last_at = client_out.rfind('\n', client_out.size() - 2) + 1;
+  const auto session_at = client_out.rfind('\n', last_at - 2) + 1;
+  EXPECT_TRUE(test::has_session_line(client_out.substr(session_at, last_at - session_at), {"client", 16, 16, "client", "FIN"}))
+      << client_out;
+  EXPECT_EQ(client_out.substr(last_at).rfind("Sent 16 bytes and received 16 bytes in ", 0), 0u) << client_out;
 }
 
 TEST(UppercaseCli, SeedChunkSizeIsAnOption) {
@@ -130,6 +134,8 @@ TEST(UppercaseCli, NaiveDeadlocksOnALargeCountAndExitsSevenWithADiagnosis) {
   }
   expect_last_line_error(client, "tcpkit: send 127.0.0.1:" + port_text(server.port) +
                                      ": no progress in either direction for 5 s: deadlock, stopped by the watchdog");
+  EXPECT_NE(client.stdout_text().find("; the client closed first (stall watchdog)"), std::string::npos)
+      << client.stdout_text();
   std::cout << "[ measure  ] naive diagnosis after " << std::chrono::duration<double>(test::clock::now() - start).count()
             << " s:\n" << err;
 
@@ -283,10 +289,10 @@ TEST(UppercaseCli, SigintPrintsAnAccuratePartialSummaryAndExits130) {
     client.signal(SIGINT);
     ASSERT_EQ(client.wait(10s), 130) << strategy << client.stderr_text();
     const std::string& out = client.stdout_text();
-    // The last two events: the exchange's end, then the session's summary.
-    const auto session_at = out.rfind('\n', out.size() - 2) + 1;
-    const std::string session = out.substr(session_at);
-    const std::string last = out.substr(out.rfind('\n', session_at - 2) + 1, session_at - out.rfind('\n', session_at - 2) - 1);
+    // The last two events: the session's summary, then the run's end.
+    const auto last_at = out.rfind('\n', out.size() - 2) + 1;
+    const std::string last = out.substr(last_at);
+    const std::string session = out.substr(out.rfind('\n', last_at - 2) + 1, last_at - out.rfind('\n', last_at - 2) - 1);
     EXPECT_EQ(last.rfind("{\"event\":\"end\",", 0), 0u) << last;
     EXPECT_NE(last.find("\"interrupted\":true"), std::string::npos) << last;
     EXPECT_EQ(session.rfind("{\"event\":\"session\",", 0), 0u) << session;

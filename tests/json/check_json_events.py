@@ -32,7 +32,7 @@ ENDPOINT = re.compile(r"(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):\d{1,5}\Z")
 ENUMS = {
     "close": {"fin", "drain_timeout", "reset"},
     "closer": {"client", "server"},
-    "close_how": {"fin", "reset", "idle_timeout", "interrupted", "error"},
+    "close_how": {"fin", "reset", "idle_timeout", "stall_timeout", "interrupted", "error"},
     "strategy": {"naive", "threads", "async"},
     "program": {"sixteen", "uppercase", "lines", "bench"},
     "role": {"server", "client"},
@@ -46,6 +46,7 @@ UNIT_NAMES = {
     "per_s": lambda k: k.endswith("_per_s"),
 }
 TIMEOUT = 60  # seconds any one process may take
+PEERS = Path(__file__).resolve().parent.parent / "peers" / "peers.py"  # servers that behave as real ones do
 
 
 class Mismatch(Exception):
@@ -71,6 +72,8 @@ def value_ok(kind, v):
         return is_int(v) and v >= 1
     if kind in ("count", "bytes"):
         return is_int(v) and v >= 0
+    if kind == "exit_status":
+        return is_int(v) and 0 <= v <= 255
     if kind in ("seconds", "us", "per_s"):
         return is_number(v) and v >= 0
     if kind in ENUMS:
@@ -87,9 +90,10 @@ class Schema:
         self.seen = {}  # (origin, event, index) -> times matched
         for name, events in self.doc["streams"].items():
             shapes = {ev: [(name, ev, i, s) for i, s in enumerate(lst)] for ev, lst in events.items()}
-            if name.endswith(" server"):
-                for ev, lst in self.doc["server_common"].items():
-                    shapes.setdefault(ev, []).extend(("server_common", ev, i, s) for i, s in enumerate(lst))
+            common = "server_common" if name.endswith(" server") else "client_common" if name.endswith(" client") else None
+            if common:
+                for ev, lst in self.doc[common].items():
+                    shapes.setdefault(ev, []).extend((common, ev, i, s) for i, s in enumerate(lst))
             self.streams[name] = shapes
             for lst in shapes.values():
                 for origin, ev, i, _ in lst:
@@ -255,12 +259,45 @@ class Run:
             raise Mismatch(f"{stream}: the last event is not the server's summary: {events[-1]}")
         return events
 
-    def client(self, stream, words, *, status=0, stdin=None):
+    def client(self, stream, words, *, status=0, stdin=None, starts=True):
+        """Runs a client; its stream must begin with `start` (unless refused before it starts) and end
+        with `end`, whose exit_status (present when the run failed) is the process's."""
         result = subprocess.run([self.binary, *words, "--json"], input=stdin, capture_output=True, timeout=TIMEOUT)
         where = f"tcpkit {' '.join(words)} --json"
         if result.returncode != status:
             raise Mismatch(f"{where}: exit status {result.returncode}, expected {status}; stderr: {result.stderr!r}")
-        return self.lines_of(stream, result.stdout.decode(errors="replace"), where)
+        events = self.lines_of(stream, result.stdout.decode(errors="replace"), where)
+        if stream == "bench":
+            return events
+        if not events or (events[0]["event"] == "start") != starts:
+            raise Mismatch(f"{where}: the first event is not {'start' if starts else 'the error'}: {events[:1]}")
+        end = events[-1]
+        if end["event"] != "end" or end.get("exit_status", 0) != status:
+            raise Mismatch(f"{where}: the last event is not the run's end with exit_status {status}: {end}")
+        if status != 0 and events[-2]["event"] != "error":
+            raise Mismatch(f"{where}: a failed run's end does not follow its error: {events[-2]}")
+        return events
+
+    def failed_server(self, stream, words, *, json_on_stderr=False):
+        """A server that exits 3 at once: its JSON stream must be the run's error, then its end."""
+        result = subprocess.run([self.binary, *words, "--json"], capture_output=True, timeout=TIMEOUT)
+        where = f"tcpkit {' '.join(words)} --json"
+        if result.returncode != 3:
+            raise Mismatch(f"{where}: exit status {result.returncode}, expected 3; stderr: {result.stderr!r}")
+        text = (result.stderr if json_on_stderr else result.stdout).decode(errors="replace")
+        # On stderr (the lines server) the JSON shares the stream with the error's line.
+        events = self.lines_of(stream, "\n".join(l for l in text.splitlines() if not l.startswith("tcpkit: ")), where)
+        if [e["event"] for e in events] != ["error", "end"] or events[-1]["exit_status"] != 3:
+            raise Mismatch(f"{where}: expected the run's error and end, got {events}")
+
+    def peer(self, name, *args):
+        """Starts a server of tests/peers/peers.py; returns (process, port)."""
+        proc = subprocess.Popen([sys.executable, "-u", str(PEERS), name, *args], stdout=subprocess.PIPE)
+        self.servers.append(proc)
+        line = proc.stdout.readline().decode()
+        if not line.startswith("Listening at "):
+            raise Mismatch(f"peers.py {name} did not start: {line!r}")
+        return proc, int(line.rsplit(":", 1)[1])
 
 
 def hold_connections(port, count):
@@ -296,10 +333,10 @@ def scenarios(run):
     run.client("bench", ["bench", "uppercase", "127.0.0.1", *p, "--connections", "2", "--bytes", "1M"])
     events = run.client("uppercase client", ["uppercase", "client", "127.0.0.1", "268435456", *p, "--stall-timeout", "1"],
                         status=7)
-    if events[-2]["event"] != "error" or "stalled_seconds" not in events[-2]:
-        raise Mismatch(f"uppercase client: the deadlock ended without its diagnosis: {events[-2]}")
-    if events[-1]["event"] != "session" or events[-1]["close_how"] != "idle_timeout":
-        raise Mismatch(f"uppercase client: the deadlocked session's summary is missing or wrong: {events[-1]}")
+    if events[-4]["event"] != "error" or events[-4].get("deadlock") is not True:
+        raise Mismatch(f"uppercase client: the deadlock ended without its diagnosis: {events[-4]}")
+    if events[-3]["event"] != "session" or events[-3]["close_how"] != "stall_timeout":
+        raise Mismatch(f"uppercase client: the deadlocked session's summary is missing or wrong: {events[-3]}")
     run.wait_for(out, lambda e: e["event"] == "end" and e.get("conn") == 5 or e["event"] == "error" and e.get("conn") == 5,
                  "uppercase server: the deadlocked session did not end")
     run.stop(proc, out, "uppercase server")
@@ -314,6 +351,31 @@ def scenarios(run):
     run.client("lines client", ["lines", "client", "127.0.0.1", *p], stdin=b"short\n" + b"x" * 100 + b"\n", status=6)
     run.client("bench", ["bench", "lines", "127.0.0.1", *p, "--connections", "2", "--bytes", "100K"])
     run.stop(proc, out, "lines server")
+
+    # A server that cannot listen (the port is taken): its error and end are its only events.
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    for program in ("sixteen", "uppercase", "lines"):
+        run.failed_server(f"{program} server", [program, "server", "127.0.0.1", "-p", str(taken.getsockname()[1])],
+                          json_on_stderr=program == "lines")
+    taken.close()
+
+    # Clients against peers: the lab's server (no acknowledgement), one that never reads, none at all.
+    _, port = run.peer("lines-no-ack")
+    run.client("lines client", ["lines", "client", "127.0.0.1", str(notes), "-p", str(port), "--no-ack"])
+    _, port = run.peer("never-read")
+    events = run.client("uppercase client", ["uppercase", "client", "127.0.0.1", "268435456", "-p", str(port),
+                                             "--stall-timeout", "1"], status=4)
+    if events[-4].get("deadlock") is not False or events[-3]["close_how"] != "stall_timeout":
+        raise Mismatch(f"uppercase client: a server that never reads is not diagnosed as a stall: {events[-4:]}")
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))  # bound, not listening: a connection there is refused
+    p = ["-p", str(refused.getsockname()[1])]
+    for program in ("sixteen", "uppercase", "lines"):
+        run.client(f"{program} client", [program, "client", "127.0.0.1", *p], status=3, stdin=b"")
+    refused.close()
+    run.client("lines client", ["lines", "client", "127.0.0.1", str(run.scratch), *p], status=1, starts=False)
 
 
 def main():

@@ -65,7 +65,7 @@ TEST(SessionSummary, AClientSaysWhatItSentFirstAndHasNoConn) {
 
 TEST(SessionSummary, ATimeoutOrAStopIsThisSidesCut) {
   for (const auto& [code, words] : {std::pair{make_error_code(errc::timed_out), "idle timeout"},
-                                    std::pair{make_error_code(errc::stalled), "idle timeout"},
+                                    std::pair{make_error_code(errc::stalled), "stall watchdog"},
                                     std::pair{std::error_code(asio::error::operation_aborted), "interrupted"}}) {
     fixture f;
     close_watch watch(true);
