@@ -114,6 +114,12 @@ def man_page(binary, commands):
         if examples:
             lines += [".PP", "Examples:", ".nf"] + ["    " + roff(l) for l in examples] + [".fi"]
     footer = top.get("footer", [])
+    values = [l for l in footer if l.startswith("Numbers are decimal")]
+    if values:
+        lines += [".SH VALUES", roff(" ".join(values)),
+                  "Durations are seconds (10, 0.5, 1e3), more than 0 and at most 1000000. "
+                  "A value that breaks these rules is a usage error (exit 2) that names the option and the value; "
+                  "docs/CLI.md has the whole table."]
     codes = [l for l in footer if "Exit codes" in l or l.startswith("            ")]
     if codes:
         lines += [".SH EXIT STATUS", ".nf"] + [roff(l.replace("Exit codes: ", "").strip()) for l in codes] + [".fi"]
