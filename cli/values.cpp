@@ -44,22 +44,27 @@ void require_range(std::string_view option, std::string_view value, std::uint64_
 }
 
 // The multiplier a size suffix stands for, matched without regard to case; 0 if none matches.
+// K M G T and KiB MiB GiB TiB count in 1024s (what buffers and files are sized in); KB MB GB TB
+// in 1000s (what rates are quoted in), the way dd(1) reads them.
 std::uint64_t suffix_multiplier(std::string_view suffix) {
   struct entry {
-    std::string_view name;
-    std::uint64_t multiplier;
+    std::string_view short_name, iec_name, si_name;
   };
-  constexpr std::uint64_t Ki = 1024, K = 1000;
-  static constexpr std::array<entry, 13> table{{
-      {"", 1},           {"k", Ki},         {"kib", Ki},       {"kb", K},
-      {"m", Ki * Ki},    {"mib", Ki * Ki},  {"mb", K * K},     {"g", Ki * Ki * Ki},
-      {"gib", Ki * Ki * Ki}, {"gb", K * K * K}, {"t", Ki * Ki * Ki * Ki}, {"tib", Ki * Ki * Ki * Ki},
-      {"tb", K * K * K * K},
+  static constexpr std::array<entry, 4> table{{
+      {"k", "kib", "kb"},
+      {"m", "mib", "mb"},
+      {"g", "gib", "gb"},
+      {"t", "tib", "tb"},
   }};
   std::string lower;
   for (const char c : suffix) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.empty()) return 1;
+  std::uint64_t binary = 1, decimal = 1;
   for (const auto& e : table) {
-    if (e.name == lower) return e.multiplier;
+    binary *= 1024;
+    decimal *= 1000;
+    if (lower == e.short_name || lower == e.iec_name) return binary;
+    if (lower == e.si_name) return decimal;
   }
   return 0;
 }
@@ -68,7 +73,8 @@ std::uint64_t suffix_multiplier(std::string_view suffix) {
 std::uint16_t read_port(std::string_view option, std::string_view value, std::string_view text) {
   const auto reason = text.size() == value.size() ? fmt::format("not {}", kPort)
                                                   : fmt::format("{} is not {}", text.empty() ? "\"\"" : text, kPort);
-  if (text.empty() || !is_digit(text[0])) throw_bad_value(option, value, text.starts_with('-') ? "a port is not negative" : reason);
+  if (text.starts_with('-')) throw_bad_value(option, value, "a port is not negative");
+  if (text.empty() || !is_digit(text[0])) throw_bad_value(option, value, reason);
   const auto digits = take_digits(option, value, text, kPort);
   if (digits.size() != text.size() || digits.size() > 5 || to_uint(option, value, digits) > 65535) {
     throw_bad_value(option, value, reason);
