@@ -300,7 +300,7 @@ TEST(BenchCli, ThreadsSpreadConnectionsOverLoopsAndEveryExchangeIsRight) {
                                      std::filesystem::directory_iterator());
     EXPECT_GE(tasks, 3);
     const bool streams = program == "uppercase";
-    const std::vector<std::string> load = streams ? std::vector<std::string>{"--connections", "12", "--bytes", "1M"}
+    const std::vector<std::string> load = streams ? std::vector<std::string>{"--connections", "12", "--bytes", "1MB"}
                                                   : std::vector<std::string>{"--connections", "16", "--total", "150"};
     auto bench = run_tcpkit(bench_args(program, server.port, load), 60s);
     ASSERT_EQ(bench.exit_code(), 0) << bench.stderr_text();
