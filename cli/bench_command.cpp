@@ -4,6 +4,8 @@
 #include "actions.hpp"
 #include "typed_options.hpp"
 
+#include <fmt/format.h>
+
 #include <memory>
 
 namespace tcpkit::cli {
@@ -25,9 +27,9 @@ void add_load_options(CLI::App& command, common_options& options, bench_settings
   add_seconds_option(command, "--deadline", settings.deadline_s,
                      "seconds an exchange may take, connect included (streams: without progress); past it, it "
                      "fails as a timeout (default 10)");
-  add_count_option(command, "--ramp", settings.ramp, "at most N connects in progress at once (0: no limit)", 0,
-                   kMaxConnections)
-      ->capture_default_str();
+  add_count_option(command, "--ramp", settings.ramp,
+                   fmt::format("at most N connects in progress at once (0: no limit; default {})", settings.ramp), 0,
+                   kMaxConnections);
 }
 
 void add_stream_options(CLI::App& command, bench_settings& settings, const char* bytes_help) {
@@ -67,7 +69,7 @@ void add_bench_command(CLI::App& app, action& chosen) {
   add_load_options(*uppercase, uppercase_options, uppercase_settings);
   add_stream_options(*uppercase, uppercase_settings,
                      "bytes each connection streams, rounded up to a multiple of 16; 1G = 2^30, 1GB = 10^9 "
-                     "(default 1000000)");
+                     "(default 1MB)");
   add_size_option(*uppercase, "--recv-size", uppercase_settings.recv_size,
                   "bytes per receive, 1 to 256K (default 256K, less with many connections: 256M in all)", 1, kMaxIoSize);
   choose_when_parsed(*uppercase, uppercase_options, chosen,
@@ -83,7 +85,7 @@ void add_bench_command(CLI::App& app, action& chosen) {
   auto* lines = program->add_subcommand("lines", "lines/s and MB/s of connections sending lines, acknowledgements checked");
   add_load_options(*lines, lines_options, lines_settings);
   add_stream_options(*lines, lines_settings,
-                     "bytes of 53-byte lines each connection sends, rounded up to whole lines (default 1000000)");
+                     "bytes of 53-byte lines each connection sends, rounded up to whole lines (default 1MB)");
   choose_when_parsed(*lines, lines_options, chosen, [] { return bench_lines_main(lines_options, lines_settings); });
   lines->footer(
       "Examples:\n"
