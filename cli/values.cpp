@@ -44,7 +44,7 @@ void require_range(std::string_view option, std::string_view value, std::uint64_
 }
 
 // The multiplier a size suffix stands for, matched without regard to case; 0 if none matches.
-// K M G T and KiB MiB GiB TiB count in 1024s (what buffers and files are sized in); KB MB GB TB
+// None or B are bytes; K M G T and KiB MiB GiB TiB count in 1024s (what buffers and files are sized in); KB MB GB TB
 // in 1000s (what rates are quoted in), the way dd(1) reads them.
 std::uint64_t suffix_multiplier(std::string_view suffix) {
   struct entry {
@@ -58,7 +58,7 @@ std::uint64_t suffix_multiplier(std::string_view suffix) {
   }};
   std::string lower;
   for (const char c : suffix) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.empty()) return 1;
+  if (lower.empty() || lower == "b") return 1;
   std::uint64_t binary = 1, decimal = 1;
   for (const auto& e : table) {
     binary *= 1024;

@@ -2,7 +2,7 @@
 // ("Numbers, sizes, durations, hosts"): every option of a kind goes through the same function.
 //
 //   count     decimal digits, no sign, no leading zero:     1060, 0, 64
-//   size      a count with one suffix (case ignored):       1K = 1KiB = 1024, 1KB = 1000, 64M, 1G
+//   size      a count with one suffix (case ignored):       1K = 1KiB = 1024, 1KB = 1000, 64M, 1G, 100B
 //   seconds   decimal, a fraction or exponent allowed:     10, 0.5, 1e3 (never nan, inf, 0x1p3)
 //   host      HOST, HOST:PORT, [V6]:PORT, a bare V6 address: 127.0.0.1:1060, [::1]:1060, ::1
 //

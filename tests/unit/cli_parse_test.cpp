@@ -306,6 +306,7 @@ TEST(CliParse, SizeSuffixTable) {
   constexpr auto max = std::numeric_limits<std::uint64_t>::max();
   EXPECT_EQ(parse_size("S", "0", 0, max), 0u);
   EXPECT_EQ(parse_size("S", "7", 0, max), 7u);
+  EXPECT_EQ(parse_size("S", "7b", 0, max), 7u);
   EXPECT_EQ(parse_size("S", "2K", 0, max), 2048u);
   EXPECT_EQ(parse_size("S", "2KB", 0, max), 2000u);
   EXPECT_EQ(parse_size("S", "2MiB", 0, max), 2u << 20);
