@@ -46,7 +46,8 @@ void add_lines_command(CLI::App& app, action& chosen) {
   auto* client = program->add_subcommand(
       "client", "send FILE (or stdin), half-close, and check the server's acknowledgement (exit 6 if it differs)");
   add_common_options(*client, client_options, "server name or address");
-  client->add_option("FILE", path, "file to send; - or nothing for stdin");
+  auto* file = client->add_option("FILE", path, "file to send; - or nothing for stdin");
+  file->check(input_file_value(file->get_name()));
   add_client_options(*client, client_options);
   choose_when_parsed(*client, client_options, chosen, [] { return lines_client_main(client_options, path); });
   client->footer(

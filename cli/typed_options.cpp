@@ -57,6 +57,18 @@ CLI::Validator existing_file_value(std::string option) {
   }, "");
 }
 
+CLI::Validator input_file_value(std::string option) {
+  return CLI::Validator([option = std::move(option)](std::string& text) {
+    std::error_code ec;
+    const bool number = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    if (number && !std::filesystem::exists(text, ec)) {
+      throw usage_error(fmt::format("{} {}: no such file", option, text),
+                        fmt::format("a port is given with -p: -p {}", text));
+    }
+    return std::string();
+  }, "");
+}
+
 CLI::Option* add_choice_option(CLI::App& command, const std::string& name, std::string& target, const std::string& help,
                                std::vector<std::string> choices) {
   auto* option = command.add_option(name, target, help);

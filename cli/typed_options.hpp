@@ -21,6 +21,9 @@ CLI::Validator seconds_value(std::string option, double min, double max);
 CLI::Validator port_value(std::string option);
 CLI::Validator choice_value(std::string option, std::vector<std::string> choices);
 CLI::Validator existing_file_value(std::string option);
+// A file to read, or - for stdin. Only a number that names no file is refused here (netcat's
+// `HOST PORT` habit, told to use -p); whether a file can be read is for the run to say.
+CLI::Validator input_file_value(std::string option);
 
 template <class T>
 CLI::Option* add_count_option(CLI::App& command, const std::string& name, T& target, const std::string& help,

@@ -362,6 +362,10 @@ TEST(CliParse, ANumberAfterHostIsToldToUseDashP) {
   EXPECT_TRUE(contains(usage.error, "1060")) << usage.error;
   EXPECT_EQ(usage.hint, "a port is given with -p: tcpkit sixteen client 127.0.0.1 -p 1060");
   EXPECT_TRUE(contains(usage_of({"lines", "server", "::", "1060"}).hint, "-p 1060"));
+  // The lines client takes a FILE there: a number that names no file is the same habit.
+  const auto file = usage_of({"lines", "client", "127.0.0.1", "1060"});
+  EXPECT_EQ(file.error, "tcpkit: FILE 1060: no such file");
+  EXPECT_TRUE(contains(file.hint, "-p 1060")) << file.hint;
 }
 
 // --- item 12: usage errors a newcomer can act on ---------------------------------------------
