@@ -1,31 +1,51 @@
 #include "app.hpp"
 
+#include "help_format.hpp"
+#include "usage.hpp"
+
 #include <CLI/CLI.hpp>
 
-namespace tcpkit::cli {
+#include <memory>
 
-parsed_command_line parse_command_line(int argc, const char* const* argv) {
-  CLI::App app("tcpkit: the classic TCP client/server programs, done properly", "tcpkit");
+namespace tcpkit::cli {
+namespace {
+
+void describe_app(CLI::App& app) {
   app.set_version_flag("--version", "tcpkit " TCPKIT_VERSION);
   app.require_subcommand(1);
+  // Left-over arguments are not CLI11's error but reject_leftovers()'s, which can say what they are.
+  app.allow_extras();
+  app.formatter(std::make_shared<help_format>());
   app.footer(
       "Programs: sixteen (alias simple), uppercase, lines. Each has a server and a client role:\n"
       "  tcpkit sixteen server \"\"            tcpkit sixteen client 127.0.0.1\n"
       "Load generator for any server of those programs: tcpkit bench sixteen|uppercase|lines HOST -p PORT\n"
       "Traces: --trace FILE on every server and the uppercase client; tcpkit plot FILE [FILE2] -o chart.svg\n"
+      "Numbers are decimal; sizes take K M G T (1024-based) or KB MB GB TB (1000-based); HOST:PORT works.\n"
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 cannot connect/listen, 4 timeout,\n"
       "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 130 SIGINT.");
+}
+
+}  // namespace
+
+parsed_command_line parse_command_line(int argc, const char* const* argv) {
+  // Settings that subcommands inherit (formatter, extras) must be made before they are added.
+  CLI::App app("tcpkit: the classic TCP client/server programs, done properly", "tcpkit");
+  describe_app(app);
 
   parsed_command_line result;
   add_sixteen_command(app, result.run);
-  add_lines_command(app, result.run);
   add_uppercase_command(app, result.run);
+  add_lines_command(app, result.run);
   add_bench_command(app, result.run);
   add_plot_command(app, result.run);
 
   using outcome = parsed_command_line::outcome;
+  command_path path{&app, {}};
   try {
+    path = find_command(app, argc, argv);
     app.parse(argc, argv);
+    reject_leftovers(app, path);
     result.kind = outcome::run;
   } catch (const CLI::CallForHelp&) {
     result = {outcome::print, {}, app.help()};
@@ -34,7 +54,9 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
   } catch (const CLI::CallForVersion& e) {
     result = {outcome::print, {}, std::string(e.what()) + "\n"};
   } catch (const CLI::ParseError& e) {
-    result = {outcome::usage, {}, std::string("tcpkit: ") + e.what() + "\nRun with --help for more information.\n"};
+    result = {outcome::usage, {}, format_usage_error(explain(e, path))};
+  } catch (const usage_error& e) {
+    result = {outcome::usage, {}, format_usage_error(e)};
   }
   return result;
 }

@@ -2,14 +2,11 @@
 // main() runs it afterwards inside the error guard.
 #pragma once
 
+#include "common_options.hpp"
+
 #include <CLI/CLI.hpp>
 
-#include <functional>
-
 namespace tcpkit::cli {
-
-// What the parsed command line asks for; returns the exit status.
-using action = std::function<int()>;
 
 void add_sixteen_command(CLI::App& app, action& chosen);
 void add_lines_command(CLI::App& app, action& chosen);

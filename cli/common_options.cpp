@@ -1,8 +1,14 @@
 #include "common_options.hpp"
 
+#include "typed_options.hpp"
+#include "values.hpp"
+
 #include "tcpkit/errors.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdio>
+#include <utility>
 
 namespace tcpkit::cli {
 
@@ -33,8 +39,8 @@ server_options common_options::server() const {
 }
 
 void add_common_options(CLI::App& command, common_options& options, const char* host_help) {
-  command.add_option("host", options.host, host_help)->required();
-  command.add_option("-p,--port", options.port, "TCP port (default 1060)")->check(CLI::Range(0, 65535));
+  command.add_option("HOST", options.host, host_help)->required();
+  add_port_option(command, "-p,--port", options.port, "TCP port, decimal (default 1060; HOST:PORT works too)");
   auto* v4 = command.add_flag("-4", options.ipv4, "IPv4 only");
   command.add_flag("-6", options.ipv6, "IPv6 only")->excludes(v4);
   command.add_flag("--json", options.json, "machine-readable NDJSON events on stdout (text goes to stderr)");
@@ -42,26 +48,25 @@ void add_common_options(CLI::App& command, common_options& options, const char* 
 }
 
 void add_client_options(CLI::App& command, common_options& options) {
-  command.add_option("--connect-timeout", options.connect_timeout_s, "seconds to wait for the connection (default 10)")
-      ->check(CLI::PositiveNumber);
-  command.add_option("--idle-timeout", options.idle_timeout_s, "give up after this many seconds without progress (default 60)")
-      ->check(CLI::PositiveNumber);
+  add_seconds_option(command, "--connect-timeout", options.connect_timeout_s,
+                     "seconds to wait for the connection (default 10)");
+  add_seconds_option(command, "--idle-timeout", options.idle_timeout_s,
+                     "give up after this many seconds without progress (default 60)");
 }
 
 void add_server_options(CLI::App& command, common_options& options) {
-  command.add_option("--idle-timeout", options.idle_timeout_s,
-                     "close a connection with no progress in either direction for this many seconds (default 60)")
-      ->check(CLI::PositiveNumber);
-  command.add_option("--max-conns", options.max_conns, "serve at most N connections at once; close the rest (default: no limit)");
+  add_seconds_option(command, "--idle-timeout", options.idle_timeout_s,
+                     "close a connection with no progress in either direction for this many seconds (default 60)");
+  add_count_option(command, "--max-conns", options.max_conns,
+                   "serve at most N connections at once; close the rest (default 0: no limit)", 0, kMaxConnsLimit);
   command.add_flag("--once", options.once, "serve one connection, then exit with its outcome");
 }
 
 void add_threads_option(CLI::App& command, common_options& options) {
-  command
-      .add_option("--threads", options.threads,
-                  "event loops, each on its own thread; connections are dealt out to them in turn (default 1; "
-                  "ignored with --once)")
-      ->check(CLI::Range(1u, 256u));
+  add_count_option(command, "--threads", options.threads,
+                   "event loops, each on its own thread; connections are dealt out to them in turn (default 1; "
+                   "ignored with --once)",
+                   1, 256);
 }
 
 void add_trace_options(CLI::App& command, common_options& options) {
@@ -69,8 +74,25 @@ void add_trace_options(CLI::App& command, common_options& options) {
                      "write a CSV time series of each connection (bytes, kernel queues, TCP_INFO) to FILE; "
                      "draw it with tcpkit plot (docs/TRACE.md)")
       ->type_name("FILE");
-  command.add_option("--trace-interval", options.trace_interval_s, "seconds between trace samples (default 0.05)")
-      ->check(CLI::Range(0.001, 3600.0));
+  add_seconds_option(command, "--trace-interval", options.trace_interval_s,
+                     "seconds between trace samples, 0.001 to 3600 (default 0.05)", 0.001, 3600);
+}
+
+void apply_host_port(common_options& options, bool port_given) {
+  auto [host, port] = parse_host_port("HOST", options.host);
+  if (port && port_given && *port != options.port) {
+    throw usage_error(fmt::format("HOST {} says port {}, --port says {}", options.host, *port, options.port),
+                      "give the port once: HOST:PORT or -p PORT");
+  }
+  options.host = std::move(host);
+  if (port) options.port = *port;
+}
+
+void choose_when_parsed(CLI::App& command, common_options& options, action& chosen, action run) {
+  command.callback([&command, &options, &chosen, run = std::move(run)] {
+    apply_host_port(options, command.get_option("--port")->count() > 0);
+    chosen = run;
+  });
 }
 
 void require_destination_port(const common_options& options) {

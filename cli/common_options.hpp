@@ -8,10 +8,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace tcpkit::cli {
+
+// What the parsed command line asks for; returns the exit status.
+using action = std::function<int()>;
+
+// --max-conns: more than any process has descriptors for.
+inline constexpr std::size_t kMaxConnsLimit = 10'000'000;
 
 struct common_options {
   std::string host;
@@ -41,6 +48,13 @@ void add_threads_option(CLI::App& command, common_options& options);
 void add_server_options(CLI::App& command, common_options& options);
 // --trace FILE and --trace-interval SECONDS (docs/TRACE.md).
 void add_trace_options(CLI::App& command, common_options& options);
+
+// HOST written as HOST:PORT or [V6]:PORT (netcat and socat habits, SPEC §2): the port moves to
+// `port`, the brackets go. Throws usage_error when -p was also given (`port_given`) and differs.
+void apply_host_port(common_options& options, bool port_given);
+
+// The role's callback: once `command` has parsed, applies HOST:PORT and makes `run` the choice.
+void choose_when_parsed(CLI::App& command, common_options& options, action& chosen, action run);
 
 // Seconds as given on the command line (--idle-timeout 0.5), as a clock duration.
 clock::duration seconds(double s);

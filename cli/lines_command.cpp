@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "actions.hpp"
+#include "typed_options.hpp"
 
 #include "tcpkit/line_buffer.hpp"
 
@@ -33,13 +34,11 @@ void add_lines_command(CLI::App& app, action& chosen) {
   // stdout is the payload here: the JSON goes to stderr, in place of the text (cli/common_options.cpp).
   server->get_option("--json")->description("machine-readable NDJSON events on stderr, in place of the text "
                                             "(stdout carries only the received lines)");
-  server
-      ->add_option("--max-line", max_line,
-                   "longest line accepted, line ending included (default 64KiB; suffixes K, M); a longer one ends "
-                   "that connection")
-      ->transform(CLI::AsSizeValue(false))
-      ->check(CLI::Range(std::size_t{1}, kMaxMaxLine));
-  server->callback([&chosen] { chosen = [] { return lines_server_main(server_options, max_line); }; });
+  add_size_option(*server, "--max-line", max_line,
+                  "longest line accepted, line ending included, 1 to 1G (default 64K); a longer one ends that "
+                  "connection",
+                  1, kMaxMaxLine);
+  choose_when_parsed(*server, server_options, chosen, [] { return lines_server_main(server_options, max_line); });
   server->footer(
       "stdout carries only the received lines; messages go to stderr.\nExamples:\n"
       "  tcpkit lines server 127.0.0.1 -p 1060 > copy.txt\n"
@@ -50,12 +49,13 @@ void add_lines_command(CLI::App& app, action& chosen) {
   auto* client = program->add_subcommand(
       "client", "send FILE (or stdin), half-close, and check the server's acknowledgement (exit 6 if it differs)");
   add_common_options(*client, client_options, "server name or address");
-  client->add_option("file", settings.path, "file to send; - or nothing for stdin");
+  auto* file = client->add_option("FILE", settings.path, "file to send; - or nothing for stdin");
+  file->check(input_file_value(file->get_name()));
   client->add_flag("--no-ack", settings.no_ack,
                    "the server sends no acknowledgement (the lab's own server): after the half-close, wait for it "
                    "to close the connection, and succeed if it closes cleanly");
   add_client_options(*client, client_options);
-  client->callback([&chosen] { chosen = [] { return lines_client_main(client_options, settings); }; });
+  choose_when_parsed(*client, client_options, chosen, [] { return lines_client_main(client_options, settings); });
   client->footer(
       "Lines end in LF (CRLF works too); a last line without a newline still counts as one.\nExamples:\n"
       "  tcpkit lines client 127.0.0.1 notes.txt -p 1060\n"

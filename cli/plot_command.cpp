@@ -1,17 +1,17 @@
 // tcpkit plot TRACE [TRACE2] -o FILE.svg: the options; plot_run.cpp draws.
 #include "actions.hpp"
 #include "commands.hpp"
+#include "typed_options.hpp"
 
 namespace tcpkit::cli {
 
 void add_plot_command(CLI::App& app, action& chosen) {
   static plot_settings settings;
   auto* command = app.add_subcommand("plot", "draw one or two --trace files as an SVG chart (docs/TRACE.md)");
-  command->add_option("trace", settings.traces, "trace files written with --trace (e.g. the client's and the server's)")
-      ->required()
-      ->expected(1, 2)
-      ->check(CLI::ExistingFile);
-  command->add_option("-o,--output", settings.output, "the SVG file to write")->required();
+  auto* traces = command->add_option("TRACE", settings.traces,
+                                     "one or two trace files written with --trace (e.g. the client's and the server's)");
+  traces->required()->expected(1, 2)->check(existing_file_value(traces->get_name()));
+  command->add_option("-o,--output", settings.output, "the SVG file to write")->required()->type_name("FILE");
   command->callback([&chosen] { chosen = [] { return plot_main(settings); }; });
   command->footer(
       "Example:\n"

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "actions.hpp"
+#include "typed_options.hpp"
 
 #include "tcpkit/sixteen.hpp"
 
@@ -24,7 +25,7 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   add_server_options(*server, server_options);
   add_trace_options(*server, server_options);
   add_threads_option(*server, server_options);
-  server->callback([&chosen] { chosen = [] { return sixteen_server_main(server_options); }; });
+  choose_when_parsed(*server, server_options, chosen, [] { return sixteen_server_main(server_options); });
   server->footer(
       "Examples:\n"
       "  tcpkit sixteen server \"\" -p 1060             # every IPv4 interface, like the seed\n"
@@ -36,8 +37,9 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   auto* client = program->add_subcommand("client", "send a 16-byte message and read the 16-byte reply");
   add_common_options(*client, client_options, "server name or address");
   add_client_options(*client, client_options);
-  client->add_option("--message", message, "text to send instead of \"Hi there, server\" (any length: try 17 or 5 bytes)");
-  client->callback([&chosen] { chosen = [] { return sixteen_client_main(client_options, message); }; });
+  client->add_option("--message", message, "text to send instead of \"Hi there, server\" (any length: try 17 or 5 bytes)")
+      ->type_name("TEXT");
+  choose_when_parsed(*client, client_options, chosen, [] { return sixteen_client_main(client_options, message); });
   client->footer(
       "Examples:\n"
       "  tcpkit sixteen client 127.0.0.1 -p 1060\n"

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "actions.hpp"
+#include "typed_options.hpp"
 
 #include "tcpkit/uppercase.hpp"
 
@@ -12,9 +13,6 @@ namespace {
 
 constexpr std::size_t kMaxBufferSize = 64 * 1024 * 1024;  // --chunk and --send-size
 constexpr std::uint64_t kMaxBytecount = std::uint64_t{1} << 60;
-// --stall-timeout: about 11 days. Far more would overflow clock::duration (nanoseconds, int64)
-// and turn into a negative limit, i.e. a "deadlock" diagnosed at the first tick.
-constexpr double kMaxStallSeconds = 1e6;
 
 }  // namespace
 
@@ -35,9 +33,10 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   add_server_options(*server, server_options);
   add_trace_options(*server, server_options);
   add_threads_option(*server, server_options);
-  server->add_option("--chunk", chunk, "read up to this many bytes at a time from a client (default 262144; the seed's is 1024)")
-      ->check(CLI::Range(std::size_t{1}, kMaxBufferSize));
-  server->callback([&chosen] { chosen = [] { return uppercase_server_main(server_options, chunk); }; });
+  add_size_option(*server, "--chunk", chunk,
+                  "read up to this many bytes at a time from a client, 1 to 64M (default 256K; the seed's is 1024)", 1,
+                  kMaxBufferSize);
+  choose_when_parsed(*server, server_options, chosen, [] { return uppercase_server_main(server_options, chunk); });
   server->footer(
       "Examples:\n"
       "  tcpkit uppercase server \"\" -p 1060\n"
@@ -48,21 +47,21 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   static uppercase_client_settings settings;
   auto* client = program->add_subcommand("client", "send BYTECOUNT bytes of \"capitalize this!\" and check every byte that comes back");
   add_common_options(*client, client_options, "server name or address");
-  client->add_option("bytecount", settings.bytecount, "bytes to send, rounded up to a multiple of 16 (default 16)")
-      ->check(CLI::Range(std::uint64_t{0}, kMaxBytecount));
+  add_size_option(*client, "BYTECOUNT", settings.bytecount,
+                  "bytes to send (suffixes K M G: 1G = 2^30), rounded up to a multiple of 16 (default 16)", 0,
+                  kMaxBytecount);
   add_client_options(*client, client_options);
   add_trace_options(*client, client_options);
-  client->add_option("--strategy", settings.strategy,
-                     "naive: send everything, then read (the seed's; deadlocks on large counts); threads: a sender and a "
-                     "receiver thread; async: one thread, an event loop (default naive)")
-      ->check(CLI::IsMember({"naive", "threads", "async"}));
-  client->add_option("--send-size", settings.send_size, "bytes per send (default 16 for naive, 262144 otherwise)")
-      ->check(CLI::Range(std::size_t{1}, kMaxBufferSize));
-  client->add_option("--stall-timeout", settings.stall_timeout_s,
-                     "naive: seconds without progress in either direction before the deadlock is diagnosed (default 5; threads "
-                     "and async give up after --idle-timeout)")
-      ->check(CLI::PositiveNumber & CLI::Range(0.0, kMaxStallSeconds));
-  client->callback([&chosen] { chosen = [] { return uppercase_client_main(client_options, settings); }; });
+  add_choice_option(*client, "--strategy", settings.strategy,
+                    "naive: send everything, then read (the seed's; deadlocks on large counts); threads: a sender and a "
+                    "receiver thread; async: one thread, an event loop (default naive)",
+                    {"naive", "threads", "async"});
+  add_size_option(*client, "--send-size", settings.send_size,
+                  "bytes per send, 1 to 64M (default 16 for naive, 256K otherwise)", 1, kMaxBufferSize);
+  add_seconds_option(*client, "--stall-timeout", settings.stall_timeout_s,
+                     "naive: seconds without progress in either direction before the deadlock is diagnosed (default 5; "
+                     "threads and async give up after --idle-timeout)");
+  choose_when_parsed(*client, client_options, chosen, [] { return uppercase_client_main(client_options, settings); });
   client->footer(
       "Examples:\n"
       "  tcpkit uppercase client 127.0.0.1 -p 1060                       # 16 bytes\n"

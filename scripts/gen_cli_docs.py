@@ -63,9 +63,17 @@ def option_names(first_column):
     return names
 
 
+def value_type(first_column):
+    """What an option holds, as --help names it ("PORT", "FILE", "naive|threads|async"); None for a flag."""
+    tokens = first_column.split()
+    if len(tokens) > 1 and not tokens[1].endswith(":"):
+        return tokens[1]
+    return None
+
+
 def choices(first_column):
-    match = re.search(r"\{([^}]*)\}", first_column)
-    return match.group(1).split(",") if match else []
+    kind = value_type(first_column)
+    return kind.split("|") if kind and "|" in kind else []
 
 
 def roff(text):
@@ -106,6 +114,12 @@ def man_page(binary, commands):
         if examples:
             lines += [".PP", "Examples:", ".nf"] + ["    " + roff(l) for l in examples] + [".fi"]
     footer = top.get("footer", [])
+    values = [l for l in footer if l.startswith("Numbers are decimal")]
+    if values:
+        lines += [".SH VALUES", roff(" ".join(values)),
+                  "Durations are seconds (10, 0.5, 1e3), more than 0 and at most 1000000. "
+                  "A value that breaks these rules is a usage error (exit 2) that names the option and the value; "
+                  "docs/CLI.md has the whole table."]
     codes = [l for l in footer if "Exit codes" in l or l.startswith("            ")]
     if codes:
         lines += [".SH EXIT STATUS", ".nf"] + [roff(l.replace("Exit codes: ", "").strip()) for l in codes] + [".fi"]
@@ -123,41 +137,104 @@ def aliases(commands):
     return found
 
 
+# What the completion offers for a value or a positional, by what --help says it holds. Counts,
+# sizes, seconds, ports and text get nothing: offering file names there only misleads.
+LISTEN_ADDRESSES = "0.0.0.0 :: 127.0.0.1 ::1"
+
+
+def completer(kind, words):
+    if kind in ("FILE", "TRACE"):
+        return 'COMPREPLY=($(compgen -f -- "$cur"))'
+    if kind and "|" in kind:
+        return f'COMPREPLY=($(compgen -W "{" ".join(kind.split("|"))}" -- "$cur"))'
+    if kind == "HOST":
+        if words and words[-1] == "server":
+            return f'COMPREPLY=($(compgen -W "{LISTEN_ADDRESSES}" -- "$cur"))'
+        return 'COMPREPLY=($(compgen -A hostname -- "$cur"))'
+    return "COMPREPLY=()"
+
+
+def positionals(parsed, words):
+    """The positionals of a command, in order, from its usage line: ["HOST", "BYTECOUNT"]."""
+    usage = next((l for l in parsed[""] if l.startswith("Usage: ")), "")
+    rest = usage.split("[OPTIONS]", 1)[-1] if "[OPTIONS]" in usage else ""
+    return [t.strip("[]") for t in rest.split() if t.strip("[]") and t.strip("[]") != "SUBCOMMAND"]
+
+
+def command_case(words, parsed):
+    """The completion of one command: its options, the values they take, its positionals."""
+    subs, opts, valued, value_cases = [], [], [], []
+    for first, _ in entries(parsed.get("Subcommands", [])):
+        subs += [n.strip() for n in first.split(",")]
+    for first, _ in entries(parsed.get("Options", [])):
+        names = option_names(first)
+        opts += names
+        kind = value_type(first)
+        if kind:
+            valued += names
+            value_cases.append(f'      {"|".join(names)}) {completer(kind, words)};;')
+    body = [f'    opts="{" ".join(subs + opts)}" valued="{" ".join(valued)}"',
+            '    [[ -z "$option" && " $valued " == *" $prev "* ]] && option=$prev']
+    if value_cases:
+        body += ['    case "$option" in'] + value_cases + ['      *) COMPREPLY=();;', "    esac"]
+    else:
+        body.append("    COMPREPLY=()")
+    body.append('    [[ -n "$option" ]] && return')
+    if subs:
+        body.append('    COMPREPLY=($(compgen -W "$opts" -- "$cur")); return')
+    else:
+        body.append('    [[ "$cur" == -* ]] && { COMPREPLY=($(compgen -W "$opts" -- "$cur")); return; }')
+        body.append("    case $(_tcpkit_positional \"$first\" \"$valued\") in")
+        for index, kind in enumerate(positionals(parsed, words)):
+            body.append(f"      {index}) {completer(kind, words)};;")
+        body.append("      *) COMPREPLY=();;")
+        body.append("    esac")
+    return f'  "{" ".join(words)}")\n' + "\n".join(body) + "\n    ;;"
+
+
 def completion(commands):
-    cases = []
-    for words, parsed in commands:
-        subs = []
-        for first, _ in entries(parsed.get("Subcommands", [])):
-            subs += [n.strip() for n in first.split(",")]
-        opts, values = [], []
-        for first, _ in entries(parsed.get("Options", [])):
-            opts += option_names(first)
-            if choices(first):
-                values.append((option_names(first), choices(first)))
-        key = " ".join(words)
-        body = []
-        for names, vals in values:
-            body.append(f'    case "$prev" in {"|".join(names)}) COMPREPLY=($(compgen -W "{" ".join(vals)}" -- "$cur")); return;; esac')
-        body.append(f'    COMPREPLY=($(compgen -W "{" ".join(subs + opts)}" -- "$cur"))')
-        if not subs:
-            body.append('    [[ "$cur" != -* ]] && COMPREPLY+=($(compgen -f -- "$cur"))')
-        cases.append(f'  "{key}")\n' + "\n".join(body) + "\n    ;;")
+    cases = [command_case(words, parsed) for words, parsed in commands]
+    paths = [f'      "{" ".join(w[:-1])} {w[-1]}") path="{" ".join(w)}";;' for w, _ in commands if w]
+    paths += [f'      "{" ".join(w)} {a}") path="{" ".join([*w, n])}";;' for w, a, n in aliases(commands)]
+    nl = "\n"
     return f"""# bash completion for tcpkit, generated from its --help by scripts/gen_cli_docs.py
+
+# Which positional the word at COMP_CWORD is: words from $1 on, less options and their values
+# (the options in $2 take one; --opt=value is three words, bash splits at '=').
+_tcpkit_positional() {{
+  local i n=0 word
+  for ((i = $1; i < COMP_CWORD; i++)); do
+    word=${{COMP_WORDS[i]}}
+    if [[ "$word" == -* ]]; then
+      if [[ "${{COMP_WORDS[i+1]}}" == "=" ]]; then ((i += 2))
+      elif [[ " $2 " == *" $word "* ]]; then ((i += 1)); fi
+      continue
+    fi
+    ((n += 1))
+  done
+  echo "$n"
+}}
+
 _tcpkit() {{
-  local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD-1]}} path="" i word
+  local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD-1]}} path="" option="" opts valued i word first
   # The command path: the words before the cursor that name programs and roles.
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=${{COMP_WORDS[i]}}
     [[ "$word" == -* ]] && break
     case "$path $word" in
-{chr(10).join(f'      "{" ".join(w[:-1])} {w[-1]}") path="{" ".join(w)}";;' for w, _ in commands if w)}
-{chr(10).join(f'      "{" ".join(w)} {a}") path="{" ".join([*w, n])}";;' for w, a, n in aliases(commands))}
+{nl.join(paths)}
       *) break;;
     esac
   done
+  first=$i
   path=${{path# }}
+  # The option whose value is being typed: "--strategy=<TAB>", "--strategy=a<TAB>"; each command
+  # below adds "-p <TAB>" for the options it knows take a value.
+  if [[ "$cur" == "=" ]]; then option=$prev cur=""
+  elif [[ "$prev" == "=" ]]; then option=${{COMP_WORDS[COMP_CWORD-2]}}
+  fi
   case "$path" in
-{chr(10).join(cases)}
+{nl.join(cases)}
   esac
 }}
 complete -F _tcpkit tcpkit

@@ -259,7 +259,7 @@ TEST(BenchCli, SigintPrintsThePartialCountAndExits130) {
 TEST(BenchCli, UppercaseAgainstOurServerVerifiesEveryByte) {
   auto server = start_discarding_server({"uppercase", "server", "127.0.0.1", "-p", "0"});
   ASSERT_NE(server.port, 0) << server.proc.stderr_text();
-  auto bench = run_tcpkit(bench_args("uppercase", server.port, {"--connections", "3", "--bytes", "3M"}), 60s);
+  auto bench = run_tcpkit(bench_args("uppercase", server.port, {"--connections", "3", "--bytes", "3MB"}), 60s);
   ASSERT_EQ(bench.exit_code(), 0) << bench.stderr_text();
   const std::string& out = bench.stdout_text();
   EXPECT_EQ(json_number(out, "ok"), 3) << out;
@@ -300,7 +300,7 @@ TEST(BenchCli, ThreadsSpreadConnectionsOverLoopsAndEveryExchangeIsRight) {
                                      std::filesystem::directory_iterator());
     EXPECT_GE(tasks, 3);
     const bool streams = program == "uppercase";
-    const std::vector<std::string> load = streams ? std::vector<std::string>{"--connections", "12", "--bytes", "1M"}
+    const std::vector<std::string> load = streams ? std::vector<std::string>{"--connections", "12", "--bytes", "1MB"}
                                                   : std::vector<std::string>{"--connections", "16", "--total", "150"};
     auto bench = run_tcpkit(bench_args(program, server.port, load), 60s);
     ASSERT_EQ(bench.exit_code(), 0) << bench.stderr_text();
