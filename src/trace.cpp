@@ -34,7 +34,13 @@ tracer::tracer(const std::string& path, clock::duration interval)
     : interval_(interval), start_(clock::now()), file_(std::fopen(path.c_str(), "w")) {
   if (file_ == nullptr) throw error(std::error_code(errno, std::system_category()), "trace", path);
   std::fprintf(file_, "%.*s\n", static_cast<int>(trace_csv_header().size()), trace_csv_header().data());
-  std::fflush(file_);
+  // The header reaches the file now, so a file that takes nothing (/dev/full, a full disk, a
+  // closed pipe) fails here, before anything is traced into nowhere.
+  if (std::fflush(file_) != 0) {
+    const std::error_code failure(errno, std::system_category());
+    std::fclose(file_);
+    throw error(failure, "trace", path);
+  }
   sampler_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
 }
 

@@ -54,7 +54,7 @@ class tracer {
   };
 
   // Creates (truncates) `path`, writes the header and starts the sampler. Throws tcpkit::error
-  // (operation "trace") if the file cannot be opened.
+  // (operation "trace") if the file cannot be opened or does not take the header (/dev/full).
   tracer(const std::string& path, clock::duration interval = kDefaultTraceInterval);
   ~tracer();
   tracer(const tracer&) = delete;
