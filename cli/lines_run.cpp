@@ -48,7 +48,7 @@ int serve_lines(const common_options& options, std::size_t max_line, std::option
                        "write stdout: output blocked; {bytes_unwritten} received bytes were not written",
                        {{"operation", std::string("write")}, {"bytes_unwritten", sink.bytes_unwritten()}}});
   }
-  return end_server(out.report(), srv, result, options.once);
+  return end_trace(out.report(), trace.get(), end_server(out.report(), srv, result, options.once));
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ int sixteen_server_main(const common_options& options) {
   server srv = open_server(io, options, out.report(), sixteen_server_options(options.server()), trace.get());
   announce_listening(out.report(), srv, "sixteen");
   const run_result result = serve_until_stopped(io, srv, serve_sixteen_client);
-  return end_server(out.report(), srv, result, options.once);
+  return end_trace(out.report(), trace.get(), end_server(out.report(), srv, result, options.once));
 }
 
 int sixteen_client_main(const common_options& options, const std::string& message) {

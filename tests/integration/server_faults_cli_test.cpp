@@ -13,6 +13,7 @@
 #include <asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -141,6 +142,7 @@ TEST(ServerFaults, ASessionThatFailsWithAnyExceptionIsLoggedWithItsPeer) {
   server srv(open_listener(io.get_executor(), "127.0.0.1", 0, {}), report, options);
   auto client = test::connect_loopback(srv.local_endpoint().port(), in(5s));  // waits in the backlog
   ASSERT_TRUE(client);
+  client.shutdown_write();  // the server's drain after the failure ends at this EOF
   asio::co_spawn(io, srv.run([](tcp::socket&, session_context&) -> asio::awaitable<void> {
     throw std::bad_alloc();
     co_return;
@@ -158,6 +160,27 @@ TEST(ServerFaultsCli, ATraceFileThatTakesNothingFailsAtOnce) {
   EXPECT_EQ(server.exit_code(), 1);
   EXPECT_EQ(server.stderr_text(), "tcpkit: trace /dev/full: No space left on device\n");
   EXPECT_EQ(server.stdout_text(), "");
+}
+
+// A trace whose reader leaves mid-run (a FIFO read by `head -c 1`): the rows after it are lost,
+// and the server says so in one line and exits 1 instead of ending as if all were well.
+TEST(ServerFaultsCli, ATraceThatStopsBeingWrittenMidRunFailsTheRun) {
+  const std::string fifo = ::testing::TempDir() + "tcpkit_trace_fifo_" + std::to_string(::getpid());
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  test::spawn_options options;
+  options.argv = {test::tcpkit_binary(), "sixteen", "server", "127.0.0.1", "-p", "0", "--trace", fifo};
+  auto server = process::spawn(options);
+  auto reader = process::spawn({.argv = {"head", "-c", "1", fifo}});  // the header's first byte
+  ASSERT_EQ(reader.wait(10s), 0);
+  const auto listening = server.wait_for_stdout("Listening at", 10s);
+  ASSERT_TRUE(listening) << server.stderr_text();
+  auto client = test::run_tcpkit({"sixteen", "client", "127.0.0.1", "-p", port_text(test::port_from_text(*listening).value_or(0))});
+  EXPECT_EQ(client.exit_code(), 0) << client.stderr_text();
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(10s), 1);
+  EXPECT_EQ(server.stderr_text(), "tcpkit: trace " + fifo + ": Broken pipe\n");
+  std::remove(fifo.c_str());
 }
 
 // A scope that names no interface is a name that does not resolve: exit 5, the scope named.
