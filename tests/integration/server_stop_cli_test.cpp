@@ -83,6 +83,24 @@ TEST(ServerStopCli, EveryServerStopsOnEverySignalTheSameWay) {
   }
 }
 
+// The stop drains each session until its peer's EOF, up to 2 s; a second signal ends that wait.
+TEST(ServerStopCli, ASecondSignalEndsTheDrainAtOnce) {
+  auto server = start_tcpkit_server({"uppercase", "server", "127.0.0.1", "-p", "0"});
+  auto peer = test::connect_loopback(server.port, in(5s));
+  ASSERT_TRUE(peer);
+  ASSERT_EQ(peer.send_all("abc", in(5s)), 3u);
+  ASSERT_EQ(peer.recv_exactly(3, in(10s)).data, "ABC");
+  server.proc.signal(SIGTERM);
+  ASSERT_EQ(peer.recv_until_eof(in(10s)).how, test::ending::eof);  // our side stays open: the drain waits
+  const auto again = test::clock::now();
+  server.proc.signal(SIGTERM);
+  EXPECT_TRUE(exits_within(server.proc.pid(), 1000ms));
+  EXPECT_LT(test::clock::now() - again, 1500ms);
+  EXPECT_EQ(server.proc.wait(10s), 0);
+  EXPECT_NE(server.proc.stdout_text().find("Served 1 connection: 0 failed, 0 refused"), std::string::npos)
+      << server.proc.stdout_text();
+}
+
 // One sixteen exchange, as the seed's client does it; false if it did not complete in time.
 bool exchange_sixteen(std::uint16_t port) {
   auto peer = test::connect_loopback(port, in(5s));
