@@ -62,7 +62,7 @@ server::server(tcp::acceptor acceptor, reporter& report, server_options options)
     auto w = std::make_unique<worker>();
     w->thread = std::thread([io = &w->io] {
       // The signals that stop a server belong to the thread that waits for them
-      // (cli/run_guard.cpp).
+      // (cli/server_command.cpp).
       sigset_t blocked;
       sigemptyset(&blocked);
       sigaddset(&blocked, SIGINT);
@@ -154,7 +154,11 @@ asio::awaitable<void> server::run(session_handler handler) {
       const std::lock_guard lock(mutex_);
       id = ++stats_.accepted;
       refuse = options_.max_conns != 0 && stats_.active >= options_.max_conns;
-      ++(refuse ? stats_.refused : stats_.active);
+      if (refuse) {
+        ++stats_.refused;
+      } else {
+        ++stats_.active;
+      }
     }
     if (refuse) {
       report_.emit({event_type::error, "refusing {peer}: {max_conns} connections are already being served",
