@@ -102,15 +102,15 @@ void require_destination_port(const common_options& options) {
 output::output(const common_options& options, bool text_to_stderr) {
   if (options.json && text_to_stderr) {
     // stdout carries payload, and one stream cannot hold both JSON and text: JSON alone.
-    json_ = std::make_unique<json_reporter>(stderr);
+    json_ = std::make_unique<json_reporter>(stderr_);
     active_ = json_.get();
   } else if (options.json) {
-    text_ = std::make_unique<text_reporter>(stderr, stderr, options.quiet);
-    json_ = std::make_unique<json_reporter>(stdout);
+    text_ = std::make_unique<text_reporter>(stderr_, stderr_, options.quiet);
+    json_ = std::make_unique<json_reporter>(stdout_);
     tee_ = std::make_unique<tee_reporter>(*json_, *text_);
     active_ = tee_.get();
   } else {
-    text_ = std::make_unique<text_reporter>(text_to_stderr ? stderr : stdout, stderr, options.quiet);
+    text_ = std::make_unique<text_reporter>(text_to_stderr ? stderr_ : stdout_, stderr_, options.quiet);
     active_ = text_.get();
   }
 }

@@ -5,10 +5,13 @@
 #include "tcpkit/report.hpp"
 #include "tcpkit/server.hpp"
 #include "tcpkit/connect.hpp"
+#include "tcpkit/log_writer.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <unistd.h>
+
 #include <memory>
 #include <string>
 
@@ -64,13 +67,18 @@ void require_destination_port(const common_options& options);
 
 // Text on stdout (the seeds' output), or with --json: NDJSON on stdout and text on stderr.
 // `text_to_stderr` sends all human text to stderr (the lines server keeps stdout for payload);
-// with --json it sends the NDJSON there instead, and no text.
+// with --json it sends the NDJSON there instead, and no text. Both go through one log_writer,
+// so a log nobody reads never blocks the program (lines are dropped and counted instead);
+// destroying the output writes what is left, waiting at most kDefaultLogCloseLimit.
 class output {
  public:
   output(const common_options& options, bool text_to_stderr = false);
   reporter& report() { return *active_; }
 
  private:
+  log_writer log_{STDERR_FILENO};
+  log_stream stdout_{log_, STDOUT_FILENO};
+  log_stream stderr_{log_, STDERR_FILENO};
   std::unique_ptr<reporter> text_;
   std::unique_ptr<reporter> json_;
   std::unique_ptr<reporter> tee_;

@@ -5,6 +5,7 @@
 #include "actions.hpp"
 #include "run_guard.hpp"
 #include "server_command.hpp"
+#include "standard_descriptors.hpp"
 #include "tracing.hpp"
 
 #include "tcpkit/errors.hpp"
@@ -26,7 +27,11 @@
 
 namespace tcpkit::cli {
 
-int lines_server_main(const common_options& options, std::size_t max_line) {
+namespace {
+
+// The lines server until it stops, its log written out on return. `output_failure` is set if
+// the payload stream broke (then the server has stopped).
+int serve_lines(const common_options& options, std::size_t max_line, std::optional<error>& output_failure) {
   output out(options, /*text_to_stderr=*/true);
   const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
@@ -35,30 +40,34 @@ int lines_server_main(const common_options& options, std::size_t max_line) {
   announce_listening(out.report(), srv, "lines", {{"max_line_bytes", std::uint64_t{max_line}}});
 
   // Without a stdout there is nothing left to serve for (`tcpkit lines server | head`).
-  std::optional<error> output_failure;
   sink.on_failure([&](const error& e) {
     output_failure = e;
     srv.stop();
   });
-  auto main = [&]() -> asio::awaitable<int> {
-    co_await srv.run(lines_session(sink, {max_line}));
-    co_return 0;
-  };
-  const run_result result = run_with_signals(io, main());
+  const run_result result = serve_until_stopped(io, srv, lines_session(sink, {max_line}));
   if (!sink.close(kDefaultSinkCloseLimit)) {
     out.report().emit({event_type::error,
                        "write stdout: output blocked; {bytes_unwritten} received bytes were not written",
                        {{"operation", std::string("write")}, {"bytes_unwritten", sink.bytes_unwritten()}}});
   }
-  const int status = end_server(out.report(), srv, result, options.once);
-  if (output_failure) {
-    // The reader of our stdout has gone (`| head`): it wanted no more, as with any filter. A
-    // quiet stop, not an error; clients whose lines were not written were reset (they exit 6).
-    if (system_errno(output_failure->code()) == EPIPE) return 0;
-    std::fprintf(stderr, "tcpkit: %s\n", output_failure->what());
-    return static_cast<int>(exit_status::failure);
+  return end_trace(out.report(), trace.get(), end_server(out.report(), srv, result, options.once));
+}
+
+}  // namespace
+
+int lines_server_main(const common_options& options, std::size_t max_line) {
+  // Its stdout is the payload: lines it acknowledged would be lost.
+  if (was_closed_at_start(STDOUT_FILENO)) {
+    throw error(std::make_error_code(std::errc::bad_file_descriptor), "write", "stdout",
+                "standard output is closed; the received lines would be lost");
   }
-  return status;
+  std::optional<error> output_failure;
+  const int status = serve_lines(options, max_line, output_failure);
+  if (!output_failure) return status;
+  // The payload stream broke (`| head -n 1`, a full disk): whatever the errno, a runtime
+  // failure of this side, not of a peer (SPEC §2: 1). Said after the log's last line.
+  std::fprintf(stderr, "tcpkit: %s\n", output_failure->what());
+  return static_cast<int>(exit_status::failure);
 }
 
 namespace {
@@ -67,7 +76,12 @@ namespace {
 class input_file {
  public:
   explicit input_file(const std::string& path) : name_(path == "-" ? "stdin" : path) {
-    if (path == "-") return;
+    if (path == "-") {
+      if (was_closed_at_start(STDIN_FILENO)) {
+        throw error(std::make_error_code(std::errc::bad_file_descriptor), "read", "stdin", "standard input is closed");
+      }
+      return;
+    }
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw error({errno, std::system_category()}, "open", path);
     // A directory opens, and fails only at the first read: refuse it before connecting.

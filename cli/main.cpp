@@ -1,6 +1,7 @@
 // tcpkit: parse the command line, run what it asks for, return its exit status (SPEC §2).
 #include "app.hpp"
 #include "run_guard.hpp"
+#include "standard_descriptors.hpp"
 
 #include "tcpkit/errors.hpp"
 
@@ -8,6 +9,8 @@
 #include <cstdio>
 
 int main(int argc, char** argv) {
+  // First: until then a descriptor we open could take the number of a closed stdin or stdout.
+  tcpkit::cli::reopen_closed_standard_descriptors();
   // A peer that goes away must be an error value, not a silent death: sockets already use
   // MSG_NOSIGNAL, and this covers stdout being a closed pipe (tcpkit ... | head).
   std::signal(SIGPIPE, SIG_IGN);

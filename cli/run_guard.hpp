@@ -19,9 +19,9 @@ struct run_result {
   int signal = 0;  // the signal that cancelled `main`, 0 if none
 };
 
-// Runs `main` on `io`. SIGINT or SIGTERM cancels it (a server's accept loop stops, a client's
-// exchange stops where it is) and calls `on_signal` on the io_context's thread (a server uses it
-// to close its live sessions gracefully). Work `main` leaves behind gets up to `grace` to finish
+// Runs `main` on `io`. SIGINT or SIGTERM cancels it (a client's exchange stops where it is) and
+// calls `on_signal` on the io_context's thread. (Servers stop otherwise, through server::stop():
+// cli/server_command.hpp, serve_until_stopped.) Work `main` leaves behind gets up to `grace` to finish
 // after a signal, and is abandoned after normal completion. `main`'s exceptions propagate.
 run_result run_with_signals(asio::io_context& io, asio::awaitable<int> main, const std::function<void()>& on_signal = {},
                             std::chrono::steady_clock::duration grace = std::chrono::seconds(3));

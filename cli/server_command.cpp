@@ -4,6 +4,12 @@
 #include "tcpkit/listen.hpp"
 #include "tcpkit/run_outcome.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/signal_set.hpp>
+
+#include <csignal>
+#include <exception>
+#include <functional>
 #include <string>
 
 namespace tcpkit::cli {
@@ -27,6 +33,31 @@ void announce_listening(reporter& report, const server& srv, std::string_view pr
                             {"local", format_endpoint(srv.local_endpoint())}};
   fields.insert(fields.end(), std::make_move_iterator(extra.begin()), std::make_move_iterator(extra.end()));
   report.emit({event_type::start, "Listening at {local}", std::move(fields)});
+}
+
+run_result serve_until_stopped(asio::io_context& io, server& srv, session_handler handler) {
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  run_result result;
+  std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int signal) {
+    if (ec) return;  // cancelled: the server ended by itself
+    if (result.signal != 0) {
+      io.stop();  // a second signal: do not wait for the sessions' drain
+      return;
+    }
+    result.signal = signal;
+    srv.stop();  // run() completes once the live sessions have closed
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  std::exception_ptr failure;
+  asio::co_spawn(io, srv.run(std::move(handler)), [&](std::exception_ptr e) {
+    failure = e;
+    signals.cancel();
+    io.stop();
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return result;
 }
 
 int end_server(reporter& report, server& srv, const run_result& result, bool once) {

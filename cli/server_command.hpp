@@ -25,6 +25,13 @@ server open_server(asio::io_context& io, const common_options& options, reporter
 // "Listening at ADDR:PORT", with the program's name and its own `extra` fields in JSON.
 void announce_listening(reporter& report, const server& srv, std::string_view program, std::vector<field> extra = {});
 
+// Serves with `handler` until the server ends by itself (--once, an accept failure) or is
+// stopped. Every server stops the same way, through server::stop(): on SIGINT, SIGTERM or SIGHUP
+// (SPEC §2), or when the program calls it (the lines server's stdout broke). It stops accepting
+// and closes each live session FIN-first; this returns once they have ended with their
+// summaries (within the drain deadline), or at once on a second signal. `status` stays 0.
+run_result serve_until_stopped(asio::io_context& io, server& srv, session_handler handler);
+
 // Waits for the sessions of the other loops (--threads), prints "Served N connections: F
 // failed, R refused" and returns the exit status: 0 for a server stopped by a signal (it has
 // done its job), the last session's error class for --once, else what the server's loop returned.

@@ -18,12 +18,8 @@ int sixteen_server_main(const common_options& options) {
   asio::io_context io;
   server srv = open_server(io, options, out.report(), sixteen_server_options(options.server()), trace.get());
   announce_listening(out.report(), srv, "sixteen");
-  auto main = [&]() -> asio::awaitable<int> {
-    co_await srv.run(serve_sixteen_client);
-    co_return 0;
-  };
-  const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
-  return end_server(out.report(), srv, result, options.once);
+  const run_result result = serve_until_stopped(io, srv, serve_sixteen_client);
+  return end_trace(out.report(), trace.get(), end_server(out.report(), srv, result, options.once));
 }
 
 int sixteen_client_main(const common_options& options, const std::string& message) {

@@ -13,4 +13,9 @@ namespace tcpkit::cli {
 // cannot be created.
 std::unique_ptr<tracer> open_trace(const common_options& options);
 
+// At the end of a run: if writing the trace failed on the way (a disk that filled, a pipe whose
+// reader left), says so in one line through `report` ("tcpkit: trace FILE: <reason>") and
+// returns 1, a runtime failure (SPEC §2); otherwise returns `status`.
+int end_trace(reporter& report, const tracer* trace, int status);
+
 }  // namespace tcpkit::cli

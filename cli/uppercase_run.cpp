@@ -22,12 +22,8 @@ int uppercase_server_main(const common_options& options, std::size_t chunk) {
   asio::io_context io;
   server srv = open_server(io, options, out.report(), options.server(), trace.get());
   announce_listening(out.report(), srv, "uppercase", {{"chunk_bytes", std::uint64_t{chunk}}});
-  auto main = [&]() -> asio::awaitable<int> {
-    co_await srv.run(uppercase_handler(chunk));
-    co_return 0;
-  };
-  const run_result result = run_with_signals(io, main(), [&] { srv.stop(); });
-  return end_server(out.report(), srv, result, options.once);
+  const run_result result = serve_until_stopped(io, srv, uppercase_handler(chunk));
+  return end_trace(out.report(), trace.get(), end_server(out.report(), srv, result, options.once));
 }
 
 int uppercase_client_main(const common_options& options, const uppercase_client_settings& settings) {

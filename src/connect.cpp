@@ -24,9 +24,9 @@ tcp protocol_for(address_family family) { return family == address_family::v6 ? 
 // Numeric addresses skip the resolver: no thread, no timeout to think about.
 std::optional<std::vector<tcp::endpoint>> numeric_endpoints(std::string_view host, std::uint16_t port,
                                                             address_family family) {
-  std::error_code ec;
-  const auto address = asio::ip::make_address(std::string(strip_brackets(host)), ec);
-  if (ec) return std::nullopt;
+  const auto parsed = parse_numeric_address(host);
+  if (!parsed) return std::nullopt;
+  const asio::ip::address& address = *parsed;
   if ((family == address_family::v4 && !address.is_v4()) || (family == address_family::v6 && !address.is_v6())) {
     throw error(make_error_code(std::errc::address_family_not_supported), "connect", format_endpoint({address, port}),
                 family == address_family::v4 ? "not an IPv4 address (-4 was given)" : "not an IPv6 address (-6 was given)");

@@ -1,6 +1,11 @@
 #include "tcpkit/endpoint.hpp"
 
+#include "tcpkit/errors.hpp"
+
+#include <asio/error.hpp>
 #include <fmt/format.h>
+
+#include <net/if.h>
 
 #include <charconv>
 
@@ -25,6 +30,24 @@ std::string format_host_port(std::string_view host, std::uint16_t port) {
   host = strip_brackets(host);
   if (host.find(':') != std::string_view::npos) return fmt::format("[{}]:{}", host, port);
   return fmt::format("{}:{}", host, port);
+}
+
+std::optional<asio::ip::address> parse_numeric_address(std::string_view host) {
+  const std::string text(strip_brackets(host));
+  std::error_code ec;
+  const auto address = asio::ip::make_address(text, ec);
+  if (ec) return std::nullopt;
+  // Asio turns a scope it cannot look up into 0; a numeric scope ("%2") is taken as given.
+  const auto percent = text.find('%');
+  if (percent != std::string::npos) {
+    const std::string scope = text.substr(percent + 1);
+    const bool numeric = !scope.empty() && scope.find_first_not_of("0123456789") == std::string::npos;
+    if (!numeric && ::if_nametoindex(scope.c_str()) == 0) {
+      throw error(asio::error::host_not_found, "resolve", text,
+                  fmt::format("no network interface named \"{}\" (the IPv6 scope after %)", scope));
+    }
+  }
+  return address;
 }
 
 std::string local_name(const tcp::socket& socket) {

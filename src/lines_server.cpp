@@ -32,6 +32,19 @@ asio::awaitable<void> refuse(tcp::socket& socket, const error& reason, session_c
   co_await async_graceful_close(socket, kRefusalDrain, &context.closing);
 }
 
+// Waits for the sink. A sink that fails (a broken stdout) is this side's failure, not the
+// client's: the session is noted as ended by us over an error, and the error goes on to the
+// session's root, so that nothing is acknowledged.
+asio::awaitable<void> await_sink(asio::awaitable<void> op, session_context& context) {
+  const auto hold = context.idle.hold();  // waiting for the sink is not the client's inactivity
+  try {
+    co_await std::move(op);
+  } catch (const error&) {
+    context.closing.note_cut(close_how::error);
+    throw;
+  }
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& context, line_sink& sink,
@@ -47,9 +60,7 @@ asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& c
   try {
     while (auto block = co_await reader.async_read_lines()) {
       context.traffic.add_received(reader.bytes_read() - context.traffic.bytes_received());
-      // Waiting for the sink is our side's slowness, not the client's inactivity.
-      const auto hold = context.idle.hold();
-      co_await sink.async_write(*block);
+      co_await await_sink(sink.async_write(*block), context);
     }
   } catch (const error& e) {
     if (e.code() != errc::line_too_long) throw;
@@ -63,14 +74,17 @@ asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& c
                 fmt::format("{}; connection closed after {}", too_long->reason(), describe(received)));
   }
 
-  {
-    const auto hold = context.idle.hold();
-    co_await sink.async_flush();
-  }
+  co_await await_sink(sink.async_flush(), context);
   const std::string ack = format_ack(received);
   co_await async_send_all(socket, asio::buffer(ack), &context.idle, peer);
   context.traffic.add_sent(ack.size());
   const close_outcome outcome = co_await async_graceful_close(socket, kDefaultDrain, &context.closing);
+  // send() only queued the acknowledgement. A reset in answer to it means the client had
+  // gone (closed without reading) or reset: it never got it, and the exchange failed.
+  if (outcome == close_outcome::reset) {
+    throw error(std::make_error_code(std::errc::connection_reset), "acknowledge", peer,
+                "the client reset the connection; the acknowledgement was not delivered");
+  }
   context.report.emit({event_type::end,
                        "  {peer}: received {lines_received} lines, {bytes_received} bytes; acknowledged, socket closed",
                        {{"conn", context.id},

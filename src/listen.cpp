@@ -13,15 +13,14 @@ asio::ip::address listen_address(std::string_view host, address_family family) {
     if (family == address_family::v6) return asio::ip::address_v6::any();
     return asio::ip::address_v4::any();
   }
-  std::error_code ec;
-  const auto address = asio::ip::make_address(std::string(host), ec);
-  if (!ec) {
-    if ((family == address_family::v4 && !address.is_v4()) || (family == address_family::v6 && !address.is_v6())) {
+  if (const auto address = parse_numeric_address(host)) {
+    if ((family == address_family::v4 && !address->is_v4()) || (family == address_family::v6 && !address->is_v6())) {
       throw error(make_error_code(std::errc::address_family_not_supported), "listen", std::string(host),
                   family == address_family::v4 ? "not an IPv4 address (-4 was given)" : "not an IPv6 address (-6 was given)");
     }
-    return address;
+    return *address;
   }
+  std::error_code ec;
   // A name: a passive lookup, as getaddrinfo(AI_PASSIVE) would do for a server.
   asio::io_context io;
   tcp::resolver resolver(io);

@@ -94,8 +94,23 @@ std::string render_json(const event& e) {
   return out;
 }
 
+void file_stream::write(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), file_);
+  std::fflush(file_);
+}
+
+bool file_stream::is_terminal() const { return ::isatty(::fileno(file_)) == 1; }
+
+text_reporter::text_reporter(text_stream& out, text_stream& err, bool quiet)
+    : out_(&out), err_(&err), quiet_(quiet), out_is_tty_(out.is_terminal()) {}
+
 text_reporter::text_reporter(std::FILE* out, std::FILE* err, bool quiet)
-    : out_(out), err_(err), quiet_(quiet), out_is_tty_(::isatty(::fileno(out)) == 1) {}
+    : own_out_(std::make_unique<file_stream>(out)),
+      own_err_(std::make_unique<file_stream>(err)),
+      out_(own_out_.get()),
+      err_(own_err_.get()),
+      quiet_(quiet),
+      out_is_tty_(out_->is_terminal()) {}
 
 void text_reporter::emit(const event& e) {
   if (e.text.empty()) return;
@@ -104,35 +119,34 @@ void text_reporter::emit(const event& e) {
   if (e.transient && !out_is_tty_) return;
   const std::string line = render_text(e);
   std::lock_guard lock(mutex_);
-  std::FILE* stream = is_error ? err_ : out_;
+  text_stream* stream = is_error ? err_ : out_;
   if (transient_pending_ && !e.transient && stream != out_) {
-    std::fputc('\n', out_);  // the status line stays as it was; the other stream writes below it
-    std::fflush(out_);
+    out_->write("\n");  // the status line stays as it was; the other stream writes below it
     transient_pending_ = false;
   }
   // A transient line is a status line at the bottom of the screen: the next one redraws it,
   // and a lasting line on the same stream takes its place ("\r", text, erase to end of line),
   // so that "\r  1000 bytes sent" followed by the final "  1024 bytes sent" shows one line.
   if (e.transient) {
-    std::fprintf(stream, "\r%s\x1b[K", line.c_str());
+    stream->write(fmt::format("\r{}\x1b[K", line));
     transient_pending_ = true;
   } else if (transient_pending_) {
-    std::fprintf(stream, "\r%s\x1b[K\n", line.c_str());
+    stream->write(fmt::format("\r{}\x1b[K\n", line));
     transient_pending_ = false;
   } else {
-    std::fprintf(stream, "%s\n", line.c_str());
+    stream->write(line + '\n');
   }
-  std::fflush(stream);
 }
 
-json_reporter::json_reporter(std::FILE* out) : out_(out) {}
+json_reporter::json_reporter(text_stream& out) : out_(&out) {}
+
+json_reporter::json_reporter(std::FILE* out) : own_out_(std::make_unique<file_stream>(out)), out_(own_out_.get()) {}
 
 void json_reporter::emit(const event& e) {
   if (e.type == event_type::note) return;
-  const std::string line = render_json(e);
+  const std::string line = render_json(e) + '\n';
   std::lock_guard lock(mutex_);
-  std::fprintf(out_, "%s\n", line.c_str());
-  std::fflush(out_);
+  out_->write(line);
 }
 
 }  // namespace tcpkit

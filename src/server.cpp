@@ -10,6 +10,7 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -36,6 +37,15 @@ bool is_resource_shortage(const std::error_code& ec) {
 
 constexpr auto kShortageBackoff = std::chrono::milliseconds(100);
 
+// A session's failure as its log line says it: with the peer in front, unless the error names
+// the peer already ("recv 127.0.0.1:50000: Connection reset by peer"). Errors about something
+// else ("write stdout: Broken pipe") or about nothing ("std::bad_alloc") get it in front.
+std::string describe_failure(const std::exception& e, const std::string& peer) {
+  const auto* tcpkit_error = dynamic_cast<const error*>(&e);
+  if (tcpkit_error != nullptr && tcpkit_error->endpoint() == peer) return e.what();
+  return fmt::format("{}: {}", peer, e.what());
+}
+
 }  // namespace
 
 // An extra event loop on its own thread, kept running (work guard) until join_workers().
@@ -51,11 +61,13 @@ server::server(tcp::acceptor acceptor, reporter& report, server_options options)
   for (unsigned i = 1; i < loops; ++i) {
     auto w = std::make_unique<worker>();
     w->thread = std::thread([io = &w->io] {
-      // SIGINT and SIGTERM belong to the thread that waits for them (cli/run_guard.cpp).
+      // The signals that stop a server belong to the thread that waits for them
+      // (cli/server_command.cpp).
       sigset_t blocked;
       sigemptyset(&blocked);
       sigaddset(&blocked, SIGINT);
       sigaddset(&blocked, SIGTERM);
+      sigaddset(&blocked, SIGHUP);
       pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
       io->run();
     });
@@ -89,10 +101,10 @@ std::error_code server::last_error() const {
 }
 
 void server::stop() {
-  stopping_ = true;
   std::error_code ignored;
   acceptor_.close(ignored);
   const std::lock_guard lock(mutex_);
+  stopping_ = true;  // under the lock: a session admitted but not yet started sees it (serve())
   for (const auto& [id, session] : live_) {
     // expire_now() must run on the session's own loop; the session may end before it does, so
     // it looks the session up again there.
@@ -134,13 +146,19 @@ asio::awaitable<void> server::run(session_handler handler) {
     if (ec) throw error(ec, "accept", format_endpoint(acceptor_.local_endpoint()));
     shortage_reported = false;
 
+    // The session is counted as active here, at admission, not when it starts on its loop:
+    // with several loops a burst would otherwise be admitted before any of it was counted.
     std::uint64_t id = 0;
     bool refuse = false;
     {
       const std::lock_guard lock(mutex_);
       id = ++stats_.accepted;
       refuse = options_.max_conns != 0 && stats_.active >= options_.max_conns;
-      if (refuse) ++stats_.refused;
+      if (refuse) {
+        ++stats_.refused;
+      } else {
+        ++stats_.active;
+      }
     }
     if (refuse) {
       report_.emit({event_type::error, "refusing {peer}: {max_conns} connections are already being served",
@@ -156,15 +174,29 @@ asio::awaitable<void> server::run(session_handler handler) {
     const auto session_executor = socket.get_executor();
     asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint), asio::detached);
   }
+  if (stopping_) co_await wait_for_sessions();
+}
+
+asio::awaitable<void> server::wait_for_sessions() {
+  asio::steady_timer timer(co_await asio::this_coro::executor, kStopLimit);
+  {
+    const std::lock_guard lock(mutex_);
+    if (stats_.active == 0) co_return;
+    sessions_ended_ = &timer;
+  }
+  std::error_code ec;  // cancelled by the last session to end, or kStopLimit passed
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  const std::lock_guard lock(mutex_);
+  sessions_ended_ = nullptr;
 }
 
 asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint) {
   idle_deadline idle(options_.idle_timeout);
   const auto executor = co_await asio::this_coro::executor;
   {
-    const std::lock_guard lock(mutex_);
-    ++stats_.active;
+    const std::lock_guard lock(mutex_);  // stats_.active was counted when run() admitted it
     live_.emplace(id, live_session{&idle, executor});
+    if (stopping_) idle.expire_now();  // stop() came between admission and now: end it likewise
   }
   const std::string peer = format_endpoint(peer_endpoint);
   session_context context{id, report_, idle, peer};
@@ -190,11 +222,11 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   } catch (const std::system_error& e) {
     context.closing.note_failure(socket, e);
     failure = e.code();
-    message = e.what();
+    message = describe_failure(e, peer);
   } catch (const std::exception& e) {
     context.closing.note_failure(socket, e);
     failure = make_error_code(std::errc::io_error);
-    message = e.what();
+    message = describe_failure(e, peer);
   }
   {
     const std::lock_guard lock(mutex_);
@@ -231,6 +263,13 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   {
     const std::lock_guard lock(mutex_);
     idle_now = --stats_.active == 0;
+    // The timer belongs to the acceptor's loop, and may be gone by the time this runs there.
+    if (idle_now && sessions_ended_ != nullptr) {
+      asio::post(acceptor_.get_executor(), [this] {
+        const std::lock_guard relock(mutex_);
+        if (sessions_ended_ != nullptr) sessions_ended_->cancel();
+      });
+    }
   }
   if (idle_now && !options_.once && workers_.empty()) announce_waiting();
 }

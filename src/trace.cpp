@@ -31,10 +31,16 @@ std::string_view trace_csv_header() noexcept {
 }
 
 tracer::tracer(const std::string& path, clock::duration interval)
-    : interval_(interval), start_(clock::now()), file_(std::fopen(path.c_str(), "w")) {
+    : path_(path), interval_(interval), start_(clock::now()), file_(std::fopen(path.c_str(), "w")) {
   if (file_ == nullptr) throw error(std::error_code(errno, std::system_category()), "trace", path);
   std::fprintf(file_, "%.*s\n", static_cast<int>(trace_csv_header().size()), trace_csv_header().data());
-  std::fflush(file_);
+  // The header reaches the file now, so a file that takes nothing (/dev/full, a full disk, a
+  // closed pipe) fails here, before anything is traced into nowhere.
+  if (std::fflush(file_) != 0) {
+    const std::error_code failure(errno, std::system_category());
+    std::fclose(file_);
+    throw error(failure, "trace", path);
+  }
   sampler_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
 }
 
@@ -58,14 +64,14 @@ tracer::connection tracer::attach(tcp::socket& socket, std::string_view side, st
   std::lock_guard lock(mutex_);
   slot& s = slots_.emplace_back(slot{fd, std::string(side), conn, std::move(local), std::move(peer), &counters});
   write_row(s, "open");
-  std::fflush(file_);
+  flush();
   return connection(this, &s);
 }
 
 void tracer::detach(slot* s) noexcept {
   std::lock_guard lock(mutex_);
   write_row(*s, "close");
-  std::fflush(file_);
+  flush();
   ::close(s->fd);
   slots_.remove_if([s](const slot& other) { return &other == s; });
 }
@@ -84,8 +90,17 @@ void tracer::run(std::stop_token stop) {
     if (const auto now = clock::now(); next < now) next = now + interval_;  // fell behind: skip, don't burst
     std::lock_guard lock(mutex_);
     for (const auto& s : slots_) write_row(s, "sample");
-    if (!slots_.empty()) std::fflush(file_);
+    if (!slots_.empty()) flush();
   }
+}
+
+void tracer::flush() {
+  if (std::fflush(file_) != 0 && !failure_) failure_ = std::error_code(errno, std::system_category());
+}
+
+std::error_code tracer::failure() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
 }
 
 void tracer::write_row(const slot& s, std::string_view event) {

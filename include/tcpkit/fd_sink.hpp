@@ -1,21 +1,12 @@
-// A line_sink that writes to a file descriptor the caller names (tcpkit's CLI: stdout), with
-// a bounded queue and a helper thread:
+// A line_sink that writes to a file descriptor the caller names (tcpkit's CLI: stdout) through
+// an fd_writer (tcpkit/fd_writer.hpp), its bounded queue and its thread:
 //
 //   sessions (event loop)                          writer thread
-//   async_write(block) --copy--> pending_ --swap--> writing_ --write(2)--> fd
-//     waits while pending_ is at the high-water mark     wakes the waiters after each write
+//   async_write(block) --copy--> fd_writer queue --write(2)--> fd
+//     waits while the queue is at the high-water mark     wakes the waiters after each write
 //
-// Why a thread: write(2) to a pipe or a terminal blocks while the reader is slow, and must not
-// block the event loop; making the descriptor non-blocking instead would change it for every
-// process that shares it (the shell's terminal), and regular files cannot be waited on with
-// epoll at all.
-//
-// Fast and prompt at once, with no flush policy to tune: each write(2) takes everything queued
-// meanwhile, so a busy output (a file, a pipe) gets few large writes, and an idle one (a
-// terminal) gets each block, i.e. each line typed, as soon as it arrives.
-//
-// Bounded: at most high_water + one block waits in pending_, and as much again in writing_.
-// A session that finds pending_ full waits, which stops its reads (backpressure).
+// Bounded: at most high_water + one block waits in the queue, and as much again is being
+// written. A session that finds the queue full waits, which stops its reads (backpressure).
 //
 // A regular file (`> copy.txt`) skips the queue: write(2) to a file does not wait for a
 // reader, so each block is written straight from the caller's buffer on the executor's
@@ -27,6 +18,7 @@
 
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/errors.hpp"
+#include "tcpkit/fd_writer.hpp"
 #include "tcpkit/lines_server.hpp"
 
 #include <asio/any_io_executor.hpp>
@@ -38,7 +30,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 
 namespace tcpkit {
 
@@ -72,21 +63,19 @@ class fd_sink final : public line_sink {
   std::uint64_t bytes_unwritten() const;  // taken but not (yet) written
 
  private:
-  struct shared;  // what the writer thread uses: kept alive by it, even when left behind
-
-  static void write_until_closed(const std::shared_ptr<shared>& s);  // the thread's body
+  error failure_error() const;
   bool write_directly(std::string_view bytes);  // false: queue it instead
   asio::awaitable<void> wait_for_progress();
   void wake_waiters();  // on the executor
 
-  std::shared_ptr<shared> state_;
+  int fd_;
+  std::string name_;
   std::size_t high_water_;
   bool direct_;  // a regular file: written from the executor's thread, no copy, no hand-off
   asio::steady_timer wake_;  // never expires; cancel() wakes every waiter
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // guards handlers posted by the thread
   std::function<void(const error&)> on_failure_;
-  std::thread writer_;
-  bool closed_ = false;
+  fd_writer writer_{fd_writer::on_error::stop};  // last: its thread goes before what it reaches
 };
 
 }  // namespace tcpkit

@@ -49,7 +49,9 @@ inline constexpr clock::duration kRefusalDrain = std::chrono::milliseconds(500);
 // One connection: reads lines and passes them to `sink` until EOF, waits for the sink to
 // flush, replies format_ack(), closes gracefully. A line over max_line ends the connection:
 // the client is sent "error: line too long (over N bytes)\n", the socket is closed, and
-// tcpkit::error(errc::line_too_long) is thrown with the counts so far.
+// tcpkit::error(errc::line_too_long) is thrown with the counts so far. A sink that fails ends
+// the session as this side's (close_how::error), unacknowledged, with the sink's error. A reset
+// in answer to the acknowledgement (the client had gone) throws: it was not delivered.
 asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& context, line_sink& sink,
                                          lines_server_options options);
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -58,35 +59,59 @@ class null_reporter final : public reporter {
   bool wants(event_type) const noexcept override { return false; }
 };
 
-// The seeds' text. Errors go to `err`, everything else to `out` (unless quiet), one flush per
-// event so pipes see lines as they happen. Transient lines are drawn with "\r" when `out` is a
-// terminal and skipped otherwise; on a terminal, the next line written to `out` replaces the
-// transient one (a status line that log lines are printed over).
+// Where a reporter's text goes. write() takes one event's text whole; callers serialize.
+class text_stream {
+ public:
+  virtual ~text_stream() = default;
+  virtual void write(std::string_view text) = 0;
+  virtual bool is_terminal() const = 0;
+};
+
+// A stdio stream, flushed after every write so pipes see lines as they happen. Blocks while
+// the reader does: for a log that must never block, see tcpkit/log_writer.hpp.
+class file_stream final : public text_stream {
+ public:
+  explicit file_stream(std::FILE* file) : file_(file) {}
+  void write(std::string_view text) override;
+  bool is_terminal() const override;
+
+ private:
+  std::FILE* file_;
+};
+
+// The seeds' text. Errors go to `err`, everything else to `out` (unless quiet), one write per
+// event. Transient lines are drawn with "\r" when `out` is a terminal and skipped otherwise;
+// on a terminal, the next line written to `out` replaces the transient one (a status line that
+// log lines are printed over). The streams must outlive the reporter.
 class text_reporter final : public reporter {
  public:
+  text_reporter(text_stream& out, text_stream& err, bool quiet);
   text_reporter(std::FILE* out, std::FILE* err, bool quiet);
   void emit(const event& e) override;
   bool wants(event_type type) const noexcept override { return !quiet_ || type == event_type::error; }
 
  private:
-  std::FILE* out_;
-  std::FILE* err_;
+  std::unique_ptr<text_stream> own_out_, own_err_;  // the FILE* form's streams
+  text_stream* out_;
+  text_stream* err_;
   bool quiet_;
   bool out_is_tty_;
   bool transient_pending_ = false;  // a "\r" line is on screen and needs a newline first
   std::mutex mutex_;
 };
 
-// NDJSON: one object per event and line, flushed, with "event" and "schema_version" first.
+// NDJSON: one object per event and line, with "event" and "schema_version" first.
 class json_reporter final : public reporter {
  public:
   static constexpr int kSchemaVersion = 1;
+  explicit json_reporter(text_stream& out);
   explicit json_reporter(std::FILE* out);
   void emit(const event& e) override;
   bool wants(event_type type) const noexcept override { return type != event_type::note; }  // notes have no JSON form
 
  private:
-  std::FILE* out_;
+  std::unique_ptr<text_stream> own_out_;  // the FILE* form's stream
+  text_stream* out_;
   std::mutex mutex_;
 };
 

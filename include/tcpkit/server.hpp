@@ -13,6 +13,7 @@
 #include "tcpkit/traffic_counters.hpp"
 
 #include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -72,15 +73,20 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Accepts and serves until stop(), or with `once` until the first session has ended.
-  // Sessions still running when it returns go on in the io_context.
+  // Accepts and serves until stop(), or with `once` until the first session has ended. After
+  // stop() it returns once every live session, on every loop, has ended (each within its drain
+  // deadline; at most kStopLimit). If accepting fails it throws at once, and the sessions still
+  // running go on in their io_contexts.
   asio::awaitable<void> run(session_handler handler);
 
   // Stops accepting and ends every live session the way an idle timeout would: the handler is
-  // cancelled and the connection closed gracefully (FIN, drain up to kDefaultDrain). run()
-  // returns soon after; sessions finish within the drain deadline. Call it on the io_context's
-  // thread.
+  // cancelled and the connection closed gracefully (FIN, drain up to kDefaultDrain), with its
+  // summary. Call it on the io_context's thread.
   void stop();
+
+  // How long run() waits after stop() for sessions that do not end within their drain (a
+  // handler that does not heed cancellation).
+  static constexpr clock::duration kStopLimit = std::chrono::seconds(3);
 
   // With threads > 1, after run() has returned: stops the server if that was not done yet,
   // then waits until the sessions on the other loops have ended (within the drain deadline)
@@ -100,6 +106,7 @@ class server {
   };
 
   asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint);
+  asio::awaitable<void> wait_for_sessions();  // after stop(): until none is live, or kStopLimit
   void announce_waiting();
 
   bool stopping_ = false;
@@ -107,6 +114,7 @@ class server {
   std::size_t next_loop_ = 0;
   mutable std::mutex mutex_;  // guards stats_, live_ and last_error_: sessions may run on workers
   std::unordered_map<std::uint64_t, live_session> live_;  // every running session, by id
+  asio::steady_timer* sessions_ended_ = nullptr;  // wait_for_sessions()' timer while it waits
 
   tcp::acceptor acceptor_;
   reporter& report_;

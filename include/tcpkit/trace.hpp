@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 
 namespace tcpkit {
@@ -54,7 +55,7 @@ class tracer {
   };
 
   // Creates (truncates) `path`, writes the header and starts the sampler. Throws tcpkit::error
-  // (operation "trace") if the file cannot be opened.
+  // (operation "trace") if the file cannot be opened or does not take the header (/dev/full).
   tracer(const std::string& path, clock::duration interval = kDefaultTraceInterval);
   ~tracer();
   tracer(const tracer&) = delete;
@@ -69,16 +70,24 @@ class tracer {
                                   const traffic_counters& counters);
 
   clock::duration interval() const noexcept { return interval_; }
+  const std::string& path() const noexcept { return path_; }
+
+  // The first write to the file that failed (a disk that filled, a pipe whose reader left),
+  // or none. Rows after it are lost; the program decides how loudly to say so.
+  std::error_code failure() const;
 
  private:
   void run(std::stop_token stop);
   void write_row(const slot& s, std::string_view event);  // mutex_ held
+  void flush();                                           // mutex_ held; notes a failure
   void detach(slot* s) noexcept;
 
+  std::string path_;
   clock::duration interval_;
   clock::time_point start_;
   std::FILE* file_ = nullptr;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::error_code failure_;  // guarded by mutex_
   std::list<slot> slots_;
   std::jthread sampler_;  // last: starts once everything above exists, stops before it goes
 };
