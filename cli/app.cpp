@@ -14,7 +14,8 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
       "Load generator for any server of those programs: tcpkit bench sixteen|uppercase|lines HOST -p PORT\n"
       "Traces: --trace FILE on every server and the uppercase client; tcpkit plot FILE [FILE2] -o chart.svg\n"
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 cannot connect/listen, 4 timeout,\n"
-      "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 130 SIGINT.");
+      "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 8 check failed,\n"
+      "            130 client interrupted (SIGINT); a server stopped by SIGINT/SIGTERM/SIGHUP exits 0.");
 
   parsed_command_line result;
   add_sixteen_command(app, result.run);
