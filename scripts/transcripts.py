@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Regenerates the transcripts in the docs from real runs of tcpkit, or checks that they still match.
 
-    transcripts.py [--tcpkit PATH] FILE.md...            rewrite each transcript block in place
-    transcripts.py [--tcpkit PATH] --check FILE.md...    regenerate into a scratch copy, compare; exit 1 on drift
+    transcripts.py [--tcpkit PATH] FILE.md|DIR...            rewrite each transcript block in place
+    transcripts.py [--tcpkit PATH] --check FILE.md|DIR...    regenerate in memory, compare; exit 1 on drift
+
+(A DIR stands for its *.md files; files without scenes are left alone.) From the repository root,
+after building: `scripts/transcripts.py README.md docs` regenerates everything; CTest runs
+`--check` on the same as `docs.Transcripts`.
 
 A document says what to run in a *scene*, an HTML comment (invisible on GitHub):
 
@@ -91,38 +95,133 @@ def free_port():
 
 
 class Step:
-    """One command of a scene: its process group and every line it printed, with the span it came in."""
+    """One command of a scene: its process group and everything it printed, with the span each byte came in.
 
-    def __init__(self, label, command, shown, env, cwd):
+    A program's stdout and stderr are two pipes, and from outside them the order between a line on
+    one and a line on the other written a microsecond later is lost. So when strace is there the
+    command runs under it, tracing only write(2)/writev(2): the trace gives the order of the writes
+    to the two pipes, the pipes give their bytes.
+    """
+
+    def __init__(self, label, command, shown, env, cwd, strace):
         self.label, self.command, self.shown = label, command, shown
-        self.proc = subprocess.Popen(["bash", "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        self.trace = Path(cwd, f".strace-{label}") if strace else None
+        argv = ["bash", "-c", command]
+        if self.trace:
+            argv = ["strace", "-f", "--seccomp-bpf", "-q", "-e", "trace=write,writev", "-e", "signal=none",
+                    "-y", "-s", "0", "-o", str(self.trace)] + argv
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True)
         self.open = {self.proc.stdout.fileno(): 1, self.proc.stderr.fileno(): 2}
+        self.inode = {os.fstat(fd).st_ino: stream for fd, stream in self.open.items()}
         for fd in self.open:
             os.set_blocking(fd, False)
-        self.partial = {1: b"", 2: b""}
-        self.lines = []  # (span, stream, text)
+        self.data = {1: bytearray(), 2: bytearray()}
+        self.reads = []  # (span, stream, offset, length), in the order they were read
+        self.trace_text = None
 
     def read(self, fd, span):
         stream = self.open[fd]
         data = os.read(fd, 65536)
         if not data:
             del self.open[fd]
-            data, self.partial[stream] = self.partial[stream], b""
-            if data:
-                self.lines.append((span, stream, data.decode(errors="replace")))
             return
-        data = self.partial[stream] + data
-        *whole, self.partial[stream] = data.split(b"\n")
-        self.lines += [(span, stream, line.decode(errors="replace")) for line in whole]
+        self.reads.append((span, stream, len(self.data[stream]), len(data)))
+        self.data[stream] += data
+
+    def exited(self):
+        """The command itself (bash) has exited, whatever it left running in the background."""
+        if self.proc.poll() is not None or not self.trace:
+            return self.proc.poll() is not None
+        try:
+            text = self.trace.read_text(errors="replace")
+        except FileNotFoundError:
+            return False
+        root = text.split(" ", 1)[0]
+        return bool(root) and re.search(rf"^{root} \+\+\+ (exited|killed)", text, re.M) is not None
 
     def finished(self):
         return self.proc.poll() is not None and not self.open
 
+    def signal(self, sig):
+        """Sends sig to every process of the step's group; under strace not to strace itself, which
+        passes each tracee its signal and exits once they have all gone."""
+        targets = [self.proc.pid]
+        if self.trace and sig != signal.SIGKILL:
+            targets = []
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                except (OSError, IndexError):
+                    continue
+                pid = int(stat.parent.name)
+                if int(fields[2]) == self.proc.pid and pid != self.proc.pid:
+                    targets.append(pid)
+        for pid in targets:
+            try:
+                (os.kill if self.trace and sig != signal.SIGKILL else os.killpg)(pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def keep_trace(self):
+        """Reads the trace into memory before the scene's folder goes."""
+        self.trace_text = self.trace.read_text(errors="replace") if self.trace and self.trace.exists() else None
+
+    def writes(self):
+        """[(stream, bytes)] in the order the program wrote them: the trace's, else the order read."""
+        order = [(stream, length) for _, stream, _, length in self.reads]
+        if self.trace_text is not None:
+            order, pending = [], {}
+            for line in self.trace_text.splitlines():
+                m = re.match(r"(\d+) (?:write|writev)\(\d+<pipe:\[(\d+)\]>.*?(?:\) += (\d+)|<unfinished \.\.\.>)", line)
+                if m and int(m.group(2)) in self.inode:
+                    if m.group(3) is None:
+                        pending[m.group(1)] = self.inode[int(m.group(2))]
+                    else:
+                        order.append((self.inode[int(m.group(2))], int(m.group(3))))
+                elif m := re.match(r"(\d+) <\.\.\. (?:write|writev) resumed>.*\) += (\d+)", line):
+                    if m.group(1) in pending:
+                        order.append((pending.pop(m.group(1)), int(m.group(2))))
+        taken, chunks = {1: 0, 2: 0}, []
+        for stream, length in order:
+            chunks.append((stream, taken[stream], length))
+            taken[stream] += length
+        for stream in (1, 2):  # bytes no traced write accounts for (a program writing another way)
+            if taken[stream] < len(self.data[stream]):
+                chunks.append((stream, taken[stream], len(self.data[stream]) - taken[stream]))
+        return chunks
+
+    def span_of(self, stream, offset):
+        for span, s, start, length in self.reads:
+            if s == stream and start <= offset < start + length:
+                return span
+        return None
+
+    def lines(self):
+        """[(span, stream, text)]: the lines in the order written, each with the span its first byte was read in."""
+        result, partial = [], {1: None, 2: None}
+        for stream, offset, length in self.writes():
+            data = bytes(self.data[stream][offset:offset + length])
+            while data:
+                if partial[stream] is None:
+                    partial[stream] = (offset, b"")
+                start, text = partial[stream]
+                piece, newline, data = data.partition(b"\n")
+                offset += len(piece) + len(newline)
+                if newline:
+                    result.append((self.span_of(stream, start), stream, (text + piece).decode(errors="replace")))
+                    partial[stream] = None
+                else:
+                    partial[stream] = (start, text + piece)
+        for stream, rest in partial.items():
+            if rest is not None and rest[1]:
+                result.append((self.span_of(stream, rest[0]), stream, rest[1].decode(errors="replace")))
+        return result
+
 
 class Scene:
-    def __init__(self, name, script, tcpkit, bindir):
-        self.name, self.script = name, script
+    def __init__(self, name, script, tcpkit, bindir, strace):
+        self.name, self.script, self.strace = name, script, strace
         self.workdir = tempfile.mkdtemp(prefix=f"transcript-{name}-")
         self.ports = {}
         for number in sorted(set(int(p) for p in re.findall(r"\b(10[6-9]\d)\b", script)) | {1060}):
@@ -167,20 +266,17 @@ class Scene:
         if m := re.fullmatch(r"(\w+)([&$]) (.*)", line):
             label, kind, command = m.groups()
             self.span = label
-            step = self.steps[label] = Step(label, self.real(command), command, self.env, self.workdir)
+            step = self.steps[label] = Step(label, self.real(command), command, self.env, self.workdir, self.strace)
             if kind == "$":
-                self.pump(lambda: step.proc.poll() is not None, STEP_TIMEOUT, f"{label}$ {command}")
+                self.pump(step.exited, STEP_TIMEOUT, f"{label}$ {command}")
         elif words[0] == "wait":
             step = self.step(words[1])
             count, text = (int(words[2]), line.split(None, 3)[3]) if words[2].isdigit() else (1, line.split(None, 2)[2])
-            seen = lambda: sum(self.documented(t).find(text) >= 0 for _, _, t in step.lines) >= count
-            self.pump(seen, WAIT_TIMEOUT, f"{line} (it printed: {[t for _, _, t in step.lines]})")
+            seen = lambda: self.documented(bytes(step.data[1] + step.data[2]).decode(errors="replace")).count(text) >= count
+            self.pump(seen, WAIT_TIMEOUT, f"{line} (it printed: {bytes(step.data[1] + step.data[2])!r})")
         elif words[0] == "stop":
             step = self.step(words[1])
-            try:
-                os.killpg(step.proc.pid, getattr(signal, "SIG" + words[2]))
-            except ProcessLookupError:
-                pass
+            step.signal(getattr(signal, "SIG" + words[2]))
             self.pump(step.finished, WAIT_TIMEOUT, line)
         elif words[0] == "mark":
             self.span = words[1]
@@ -193,6 +289,7 @@ class Scene:
                 if line.strip() and not line.lstrip().startswith("#"):
                     self.run_line(line.strip())
             self.pump(lambda: True, 0, "reading")
+            self.span = "end"
         finally:
             self.close()
 
@@ -201,15 +298,13 @@ class Scene:
         for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
             alive = [s for s in self.steps.values() if not s.finished()]
             for s in alive:
-                try:
-                    os.killpg(s.proc.pid, sig)
-                except ProcessLookupError:
-                    pass
+                s.signal(sig)
             try:
                 self.pump(lambda: all(s.finished() for s in alive), grace, "stopping")
             except SceneError:
                 continue
         for s in self.steps.values():
+            s.keep_trace()
             s.proc.wait(timeout=5)
             s.proc.stdout.close()
             s.proc.stderr.close()
@@ -238,11 +333,19 @@ class Scene:
             raise SceneError(f"scene {self.name}: no span {first}")
         wanted = set(order[order.index(first):]) if onward else {first}
         out = [] if span else ["$ " + step.shown]
-        for line_span, stream, text in step.lines:
+        for line_span, stream, text in step.lines():
             if line_span in wanted:
                 text = self.documented(text).rstrip()
                 out.append(("2| " + text) if stream == 2 else text)
         return out
+
+
+def strace_works():
+    try:
+        return subprocess.run(["strace", "-f", "-qq", "-e", "trace=write", "-o", "/dev/null", "true"],
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def normalise(lines, options):
@@ -251,13 +354,16 @@ def normalise(lines, options):
     for line in lines:
         line = re.sub(r"(\d+\.\d+\.\d+\.\d+|\]):(\d+)", lambda m: m.group(1) + ":" + (
             m.group(2) if int(m.group(2)) in DOC_PORTS else "PORT"), line)
-        line = re.sub(r"\d+(\.\d+)?( ?)(ms|s|us|µs|B/s|kB/s|MB/s|GB/s)\b", r"N\2\3", line)
+        line = re.sub(r"\d+(\.\d+)? ?[kMG]?B/s", "RATE", line)
+        line = re.sub(r"\d+(\.\d+)? ?(ms|s|us|µs)\b", "DURATION", line)
         line = re.sub(r"\b(rtt|cwnd) [\d.]+", r"\1 N", line)
         line = re.sub(r"\d+ retransmitted", "N retransmitted", line)
         line = re.sub(r"the (client|server) closed first", "the SIDE closed first", line)
         if "numbers" in options:
             line = re.sub(r"\d+", "N", line)
         result.append(" ".join(line.split()))
+    if "streams" in options:  # each stream in its own order, stdout first
+        result = [l for l in result if not l.startswith("2| ")] + [l for l in result if l.startswith("2| ")]
     return sorted(result) if "unordered" in options else result
 
 
@@ -266,7 +372,7 @@ def render(lines):
     return f"\n{body}\n\n"
 
 
-def regenerate(text, tcpkit, bindir, where):
+def regenerate(text, tcpkit, bindir, strace, where):
     """The document with every transcript block made anew; also [(spec, old lines, new lines)]."""
     scenes = {m.group(1): m.group(2) for m in SCENE_RE.finditer(text)}
     needed = {}
@@ -277,7 +383,7 @@ def regenerate(text, tcpkit, bindir, where):
         needed.setdefault(name, None)
     for name in needed:
         print(f"{where}: scene {name}", file=sys.stderr, flush=True)
-        scene = Scene(name, scenes[name], tcpkit, bindir)
+        scene = Scene(name, scenes[name], tcpkit, bindir, strace)
         scene.run()
         needed[name] = scene
     compared = []
@@ -304,21 +410,30 @@ def main():
         print(f"SKIP: transcripts need {', '.join(missing)}", file=sys.stderr)
         return 77
     tcpkit = str(Path(args.tcpkit).resolve())
+    strace = strace_works()
+    if not strace:
+        print("transcripts: no working strace: the order between stdout and stderr lines is the order they were "
+              "read in (--check then compares each stream on its own)", file=sys.stderr)
     bindir = tempfile.mkdtemp(prefix="transcript-bin-")
     wrapper = Path(bindir, "tcpkit")
     wrapper.write_text(WRAPPER)
     wrapper.chmod(0o755)
     drift = 0
+    files = [f for arg in args.files for f in (sorted(arg.glob("*.md")) if arg.is_dir() else [arg])]
     try:
-        for path in args.files:
+        for path in files:
             text = path.read_text()
-            new, compared = regenerate(text, tcpkit, bindir, path)
+            if not SCENE_RE.search(text):
+                continue
+            new, compared = regenerate(text, tcpkit, bindir, strace, path)
             if not args.check:
                 if new != text:
                     path.write_text(new)
                     print(f"{path}: rewritten", file=sys.stderr)
                 continue
             for spec, options, old, lines in compared:
+                if not strace:
+                    options = options | {"streams"}
                 a, b = normalise(old, options), normalise(lines, options)
                 if a != b:
                     drift += 1
