@@ -28,6 +28,7 @@ Scene lines, run in order by bash, each step in a fresh scratch folder shared by
   LABEL& COMMAND        start COMMAND in the background (a server: terminal A)
   LABEL$ COMMAND        run COMMAND and wait for it to exit (at most 120 s)
   wait LABEL [N] TEXT   wait (at most 20 s) until LABEL has printed N (default 1) lines containing TEXT
+  join LABEL            wait (at most 120 s) until LABEL and everything it started have exited
   stop LABEL SIGNAL     send SIGNAL (INT, TERM, KILL) to LABEL's process group; wait until it and
                         everything it started have gone (their output closed), at most 20 s
   mark NAME             start a new span of output called NAME (below)
@@ -278,6 +279,9 @@ class Scene:
             step = self.step(words[1])
             step.signal(getattr(signal, "SIG" + words[2]))
             self.pump(step.finished, WAIT_TIMEOUT, line)
+        elif words[0] == "join":
+            step = self.step(words[1])
+            self.pump(step.finished, STEP_TIMEOUT, line)
         elif words[0] == "mark":
             self.span = words[1]
         else:
