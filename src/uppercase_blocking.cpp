@@ -1,6 +1,7 @@
 // The blocking uppercase strategies: naive (the seed's: send everything, then read) and threads
 // (a sender thread beside a receiver). Both run on one blocking socket, watched by a monitor
 // thread that shows progress, notices a stall or a stop request, and then unblocks the I/O.
+#include "installed_doc.hpp"
 #include "uppercase_exchange.hpp"
 
 #include "tcpkit/socket_queues.hpp"
@@ -128,7 +129,12 @@ error diagnose_deadlock(const uppercase_exchange& exchange, std::optional<socket
   // receive queue, its buffer, its send queue, or (uppercased) in our receive queue.
   const std::uint64_t reached_server = exchange.sent() - std::min(exchange.sent(), q.send_queue);
   const std::uint64_t inside_server = reached_server - std::min(reached_server, q.receive_queue);
-  std::string_view text =
+  // The document the explanation points at, as a user of the installed tool has it (braces
+  // doubled: the text is an fmt template over the fields).
+  std::string see = " See " + installed_doc("DEADLOCK.md") + ".";
+  for (std::size_t at = see.find_first_of("{}"); at != std::string::npos; at = see.find_first_of("{}", at + 2))
+    see.insert(at, 1, see[at]);
+  std::string text =
       "Deadlock: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
       "  bytes sent so far:     {bytes_sent} of {bytes_total} (this client sends everything before it reads)\n"
       "  bytes received so far: {bytes_received}\n"
@@ -139,7 +145,7 @@ error diagnose_deadlock(const uppercase_exchange& exchange, std::optional<socket
       "It stopped because its own send() is blocked: its replies have filled our receive queue, and\n"
       "this client reads nothing until it has sent everything. Each side waits for the other.\n"
       "Fix: receive while sending. --strategy threads runs a receiver thread beside the sender;\n"
-      "--strategy async interleaves both on one event loop. See docs/DEADLOCK.md.";
+      "--strategy async interleaves both on one event loop." + see;
   if (queues && q.receive_queue == 0) {
     text =
         "Stalled: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
@@ -155,7 +161,7 @@ error diagnose_deadlock(const uppercase_exchange& exchange, std::optional<socket
         "  (this system does not report the socket's queues)\n"
         "Why: our send() is blocked: the server stopped reading, most likely because its replies have\n"
         "filled our receive queue, which this client reads only after it has sent everything.\n"
-        "Fix: receive while sending: --strategy threads or --strategy async. See docs/DEADLOCK.md.";
+        "Fix: receive while sending: --strategy threads or --strategy async." + see;
   }
   exchange.report().emit({event_type::error,
                           text,
