@@ -27,6 +27,7 @@ markers by hand):
 Scene lines, run in order by bash, each step in a fresh scratch folder shared by the scene:
   LABEL& COMMAND        start COMMAND in the background (a server: terminal A)
   LABEL$ COMMAND        run COMMAND and wait for it to exit (at most 120 s)
+  > MORE                the command goes on on this line (shown so, like a shell's prompt)
   wait LABEL [N] TEXT   wait (at most 20 s) until LABEL has printed N (default 1) lines containing TEXT
   join LABEL            wait (at most 120 s) until LABEL and everything it started have exited
   stop LABEL SIGNAL     send SIGNAL (INT, TERM, KILL) to LABEL's process group; wait until it and
@@ -36,7 +37,8 @@ Each `&`, `$` or `mark` line starts a span named by its label. In a transcript b
 `$ COMMAND` and what L printed during its own span; `L..` the command and everything L printed;
 `L@M` what L printed during span M, `L@M..` from span M on (both without the command).
 Options after the items: `numbers` (in --check, every number may differ: kernel buffer sizes),
-`unordered` (in --check, the lines may come in any order: `ss`).
+`unordered` (in --check, the lines may come in any order: `ss`, or the threads client, whose
+sender and receiver threads each print their own count).
 
 Ports: every port of the seeds' range the scene names (1060-1099) stands for a port that is free on
 this machine when the scene starts; a `tcpkit PROGRAM ROLE` without -p gets the stand-in of 1060.
@@ -120,6 +122,7 @@ class Step:
         self.data = {1: bytearray(), 2: bytearray()}
         self.reads = []  # (span, stream, offset, length), in the order they were read
         self.trace_text = None
+        self.root = None  # under strace, the pid of the command's bash
 
     def read(self, fd, span):
         stream = self.open[fd]
@@ -134,12 +137,19 @@ class Step:
         """The command itself (bash) has exited, whatever it left running in the background."""
         if self.proc.poll() is not None or not self.trace:
             return self.proc.poll() is not None
+        if self.root is None:  # bash: strace's only child
+            try:
+                children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+            except OSError:
+                children = []
+            if not children:
+                return False
+            self.root = children[0]
         try:
             text = self.trace.read_text(errors="replace")
         except FileNotFoundError:
             return False
-        root = text.split(" ", 1)[0]
-        return bool(root) and re.search(rf"^{root} \+\+\+ (exited|killed)", text, re.M) is not None
+        return re.search(rf"^{self.root} +\+\+\+ (exited|killed)", text, re.M) is not None
 
     def finished(self):
         return self.proc.poll() is not None and not self.open
@@ -174,13 +184,13 @@ class Step:
         if self.trace_text is not None:
             order, pending = [], {}
             for line in self.trace_text.splitlines():
-                m = re.match(r"(\d+) (?:write|writev)\(\d+<pipe:\[(\d+)\]>.*?(?:\) += (\d+)|<unfinished \.\.\.>)", line)
+                m = re.match(r"(\d+) +(?:write|writev)\(\d+<pipe:\[(\d+)\]>.*?(?:\) += (\d+)|<unfinished \.\.\.>)", line)
                 if m and int(m.group(2)) in self.inode:
                     if m.group(3) is None:
                         pending[m.group(1)] = self.inode[int(m.group(2))]
                     else:
                         order.append((self.inode[int(m.group(2))], int(m.group(3))))
-                elif m := re.match(r"(\d+) <\.\.\. (?:write|writev) resumed>.*\) += (\d+)", line):
+                elif m := re.match(r"(\d+) +<\.\.\. (?:write|writev) resumed>.*\) += (\d+)", line):
                     if m.group(1) in pending:
                         order.append((pending.pop(m.group(1)), int(m.group(2))))
         taken, chunks = {1: 0, 2: 0}, []
@@ -264,7 +274,7 @@ class Scene:
 
     def run_line(self, line):
         words = line.split(None, 3)
-        if m := re.fullmatch(r"(\w+)([&$]) (.*)", line):
+        if m := re.fullmatch(r"(\w+)([&$]) (.*)", line, re.S):
             label, kind, command = m.groups()
             self.span = label
             step = self.steps[label] = Step(label, self.real(command), command, self.env, self.workdir, self.strace)
@@ -287,11 +297,20 @@ class Scene:
         else:
             raise SceneError(f"scene {self.name}: cannot read the line: {line}")
 
+    def directives(self):
+        """The scene's lines, a command's `> ` continuation lines joined to it (newlines kept)."""
+        result = []
+        for line in self.script.splitlines():
+            if line.startswith("> ") and result:
+                result[-1] += "\n" + line[2:]
+            elif line.strip() and not line.lstrip().startswith("#"):
+                result.append(line.strip())
+        return result
+
     def run(self):
         try:
-            for line in self.script.splitlines():
-                if line.strip() and not line.lstrip().startswith("#"):
-                    self.run_line(line.strip())
+            for line in self.directives():
+                self.run_line(line)
             self.pump(lambda: True, 0, "reading")
             self.span = "end"
         finally:
@@ -317,9 +336,8 @@ class Scene:
     def spans(self):
         """The span names in the order they began."""
         order = []
-        for line in self.script.splitlines():
-            line = line.strip()
-            if m := re.fullmatch(r"(\w+)[&$] .*", line):
+        for line in self.directives():
+            if m := re.fullmatch(r"(\w+)[&$] .*", line, re.S):
                 order.append(m.group(1))
             elif line.startswith("mark "):
                 order.append(line.split()[1])
@@ -336,7 +354,7 @@ class Scene:
         if first not in order:
             raise SceneError(f"scene {self.name}: no span {first}")
         wanted = set(order[order.index(first):]) if onward else {first}
-        out = [] if span else ["$ " + step.shown]
+        out = [] if span else ("$ " + step.shown.replace("\n", "\n> ")).split("\n")
         for line_span, stream, text in step.lines():
             if line_span in wanted:
                 text = self.documented(text).rstrip()
@@ -364,7 +382,8 @@ def normalise(lines, options):
         line = re.sub(r"\d+ retransmitted", "N retransmitted", line)
         line = re.sub(r"the (client|server) closed first", "the SIDE closed first", line)
         if "numbers" in options:
-            line = re.sub(r"\d+", "N", line)
+            mark, line = ("2| ", line[3:]) if line.startswith("2| ") else ("", line)
+            line = mark + re.sub(r"\d+", "N", line)
         result.append(" ".join(line.split()))
     if "streams" in options:  # each stream in its own order, stdout first
         result = [l for l in result if not l.startswith("2| ")] + [l for l in result if l.startswith("2| ")]
@@ -386,10 +405,11 @@ def regenerate(text, tcpkit, bindir, strace, where):
             raise SceneError(f"{where}: a transcript block names no scene of this file: {name}")
         needed.setdefault(name, None)
     for name in needed:
-        print(f"{where}: scene {name}", file=sys.stderr, flush=True)
+        started = time.monotonic()
         scene = Scene(name, scenes[name], tcpkit, bindir, strace)
         scene.run()
         needed[name] = scene
+        print(f"{where}: scene {name}: {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     compared = []
 
     def replace(m):
