@@ -53,6 +53,7 @@ import difflib
 import os
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -109,7 +110,10 @@ class Step:
     def __init__(self, label, command, shown, env, cwd, strace):
         self.label, self.command, self.shown = label, command, shown
         self.trace = Path(cwd, f".strace-{label}") if strace else None
-        argv = ["bash", "-c", command]
+        # The command's own end, whatever it leaves running in the background: a file its bash
+        # makes last (`: >` writes nothing, so the trace stays the program's).
+        self.sentinel = Path(cwd, f".done-{label}")
+        argv = ["bash", "-c", f"{command}\n: > {shlex.quote(str(self.sentinel))}"]
         if self.trace:
             argv = ["strace", "-f", "--seccomp-bpf", "-q", "-e", "trace=write,writev", "-e", "signal=none",
                     "-y", "-s", "0", "-o", str(self.trace)] + argv
@@ -122,7 +126,6 @@ class Step:
         self.data = {1: bytearray(), 2: bytearray()}
         self.reads = []  # (span, stream, offset, length), in the order they were read
         self.trace_text = None
-        self.root = None  # under strace, the pid of the command's bash
 
     def read(self, fd, span):
         stream = self.open[fd]
@@ -135,21 +138,7 @@ class Step:
 
     def exited(self):
         """The command itself (bash) has exited, whatever it left running in the background."""
-        if self.proc.poll() is not None or not self.trace:
-            return self.proc.poll() is not None
-        if self.root is None:  # bash: strace's only child
-            try:
-                children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-            except OSError:
-                children = []
-            if not children:
-                return False
-            self.root = children[0]
-        try:
-            text = self.trace.read_text(errors="replace")
-        except FileNotFoundError:
-            return False
-        return re.search(rf"^{self.root} +\+\+\+ (exited|killed)", text, re.M) is not None
+        return self.proc.poll() is not None or self.sentinel.exists()
 
     def finished(self):
         return self.proc.poll() is not None and not self.open
