@@ -28,7 +28,7 @@ Scene lines, run in order by bash, each step in a fresh scratch folder shared by
   LABEL& COMMAND        start COMMAND in the background (a server: terminal A)
   LABEL$ COMMAND        run COMMAND and wait for it to exit (at most 120 s)
   > MORE                the command goes on on this line (shown so, like a shell's prompt)
-  wait LABEL [N] TEXT   wait (at most 20 s) until LABEL has printed N (default 1) lines containing TEXT
+  wait LABEL [N] TEXT   wait (at most 20 s) until TEXT appears N times (default 1) in what LABEL printed
   join LABEL            wait (at most 120 s) until LABEL and everything it started have exited
   stop LABEL SIGNAL     send SIGNAL (INT, TERM, KILL) to LABEL's process group; wait until it and
                         everything it started have gone (their output closed), at most 20 s
