@@ -23,7 +23,8 @@ void describe_app(CLI::App& app) {
       "Traces: --trace FILE on every server and the uppercase client; tcpkit plot FILE [FILE2] -o chart.svg\n"
       "Numbers are decimal; sizes take K M G T (1024-based) or KB MB GB TB (1000-based); HOST:PORT works.\n"
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 cannot connect/listen, 4 timeout,\n"
-      "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 130 SIGINT.");
+      "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 8 check failed,\n"
+      "            130 client interrupted (SIGINT); a server stopped by SIGINT/SIGTERM/SIGHUP exits 0.");
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 """Generates the man page tcpkit(1) and the bash completion from the CLI's own --help output.
 
 One source: the option definitions in cli/. Whatever `tcpkit ... --help` says, the man page and
-the completion say too, so they cannot drift apart from the program.
+the completion say too, so they cannot drift apart from the program. The page's prose (what
+each program and role does, OUTPUT, EXAMPLES, FILES) is docs/tcpkit.1.in, its EXIT STATUS the
+table of docs/CLI.md.
 
     gen_cli_docs.py PATH/TO/tcpkit OUT_DIR     -> OUT_DIR/tcpkit.1, OUT_DIR/tcpkit.bash
 """
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -80,7 +83,51 @@ def roff(text):
     return text.replace("\\", "\\e").replace("-", "\\-").replace("'", "\\(aq")
 
 
-def man_page(binary, commands):
+def man_parts(path):
+    """The hand-written parts of the page: {name: roff lines}, from `.\\" part: NAME` markers."""
+    parts, name = {}, None
+    for line in Path(path).read_text().splitlines():
+        if line.startswith('.\\" part: '):
+            name = line.split(": ", 1)[1].strip()
+            parts[name] = []
+        elif name is not None:
+            parts[name].append(line)
+    return parts
+
+
+def markdown_inline(text):
+    """`code` and **bold** of a Markdown table cell, as roff."""
+    text = roff(text)
+    text = re.sub(r"`([^`]*)`", r"\\fB\1\\fR", text)
+    return re.sub(r"\*\*([^*]*)\*\*", r"\\fB\1\\fR", text)
+
+
+def exit_statuses(cli_md):
+    """docs/CLI.md's exit-status table, [(code, meaning)], and the paragraph right after it."""
+    lines = Path(cli_md).read_text().splitlines()
+    start = next(i for i, l in enumerate(lines) if re.fullmatch(r"\| exit status \| meaning \|", l.strip()))
+    rows, i = [], start + 2
+    while i < len(lines) and lines[i].startswith("|"):
+        cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+        rows.append((cells[0], cells[1]))
+        i += 1
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    note = []
+    while i < len(lines) and lines[i].strip() and not lines[i].startswith(("#", "|", "    ")):
+        note.append(lines[i].strip())
+        i += 1
+    return rows, " ".join(note)
+
+
+def help_exit_codes(top):
+    """The codes the top-level --help footer lists after "Exit codes:"."""
+    footer = " ".join(top.get("footer", []))
+    listed = footer.split("Exit codes:", 1)[1] if "Exit codes:" in footer else ""
+    return sorted({int(c) for c in re.findall(r"(?:^|[ ,])(\d{1,3}) ", listed)})
+
+
+def man_page(binary, commands, parts, cli_md):
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
     top = commands[0][1]
     lines = [
@@ -93,26 +140,33 @@ def man_page(binary, commands):
     for words, parsed in leaves:
         usage = next((l for l in parsed[""] if l.startswith("Usage: ")), "")
         lines += [".br", "\\fB" + roff(" ".join(["tcpkit", *words])) + "\\fR " + roff(usage.split(" ", 2 + len(words))[-1])]
-    lines += [".SH DESCRIPTION",
-              "tcpkit runs the classic TCP client/server lessons: the sixteen\\-octet exchange, the uppercase "
-              "service whose naive client deadlocks, and a server that reads a socket like a file. "
-              "Every program has a server and a client role; \\fBtcpkit bench\\fR loads any server of them."]
-    lines += [".SH COMMANDS"]
-    for words, parsed in leaves:
+    lines += [".SH DESCRIPTION"] + parts.get("description", [])
+    described = {"description", "output", "examples", "files", "see also"}
+    examples = []
+    for words, parsed in commands:
+        if not words:
+            continue
+        key = " ".join(words)
+        described.add(key)
         description = next((l for l in parsed[""] if l and not l.startswith("Usage: ")), "")
-        lines += [".SS " + roff(" ".join(["tcpkit", *words])), roff(description)]
-        for first, text in entries(parsed.get("Positionals", [])) + entries(parsed.get("Options", [])):
-            if first.startswith("-h,--help"):
-                continue
-            lines += [".TP", "\\fB" + roff(first) + "\\fR", roff(text)]
-        # A role's footer: notes (unindented lines) and examples (indented command lines).
+        lines += [".SS " + roff(" ".join(["tcpkit", *words]))]
+        lines += parts.get(key, [roff(description)])
+        # The footer: notes (unindented lines) and examples (indented command lines).
         footer = [l for l in parsed.get("footer", []) if l.strip()]
         notes = [l.strip() for l in footer if not l.startswith(" ") and not l.startswith("Example")]
-        examples = [l.strip() for l in footer if l.startswith("  ")]
         if notes:
             lines += [".PP", roff(" ".join(notes))]
-        if examples:
-            lines += [".PP", "Examples:", ".nf"] + ["    " + roff(l) for l in examples] + [".fi"]
+        if "Subcommands" in parsed:
+            continue
+        options = [(f, x) for f, x in entries(parsed.get("Positionals", [])) + entries(parsed.get("Options", []))
+                   if not f.startswith("-h,--help")]
+        if options:
+            lines += [".PP", "Arguments and options:"]
+        for first, text in options:
+            lines += [".TP", "\\fB" + roff(first) + "\\fR", roff(text)]
+        examples += [(key, [l.strip() for l in footer if l.startswith("  ")])]
+    for name in sorted(set(parts) - described):
+        print(f"gen_cli_docs.py: the man page part '{name}' names no command of tcpkit --help", file=sys.stderr)
     footer = top.get("footer", [])
     values = [l for l in footer if l.startswith("Numbers are decimal")]
     if values:
@@ -120,10 +174,19 @@ def man_page(binary, commands):
                   "Durations are seconds (10, 0.5, 1e3), more than 0 and at most 1000000. "
                   "A value that breaks these rules is a usage error (exit 2) that names the option and the value; "
                   "docs/CLI.md has the whole table."]
-    codes = [l for l in footer if "Exit codes" in l or l.startswith("            ")]
-    if codes:
-        lines += [".SH EXIT STATUS", ".nf"] + [roff(l.replace("Exit codes: ", "").strip()) for l in codes] + [".fi"]
-    lines += [".SH SEE ALSO", "nc(1), socat(1), iperf3(1), ss(8)"]
+    lines += [".SH OUTPUT"] + parts.get("output", [])
+    rows, note = exit_statuses(cli_md)
+    lines += [".SH EXIT STATUS"]
+    for code, meaning in rows:
+        lines += [".TP", "\\fB" + roff(code) + "\\fR", markdown_inline(meaning)]
+    if note:
+        lines += [".PP", markdown_inline(note)]
+    lines += [".SH EXAMPLES"] + parts.get("examples", [])
+    for key, shown in examples:
+        if shown:
+            lines += [".PP", "\\fBtcpkit " + roff(key) + "\\fR", ".nf"] + ["  " + roff(l) for l in shown] + [".fi"]
+    lines += [".SH FILES"] + parts.get("files", [])
+    lines += [".SH SEE ALSO"] + parts.get("see also", ["nc(1), socat(1), iperf3(1), ss(8)"])
     return "\n".join(lines) + "\n"
 
 
@@ -241,13 +304,52 @@ complete -F _tcpkit tcpkit
 """
 
 
+def check(binary, page, docs):
+    """The generated PAGE is a whole man page (every section, every command of --help, no groff
+    warnings), and the --help footer lists the exit codes that docs/CLI.md's table documents."""
+    problems = []
+    commands = list(walk(binary))
+    listed = help_exit_codes(commands[0][1])
+    documented = sorted(int(code) for code, _ in exit_statuses(docs / "CLI.md")[0])
+    if listed != documented:
+        problems.append(f"tcpkit --help lists the exit codes {listed}, docs/CLI.md documents {documented}")
+    # SPEC §2: a stopped server exits 0, only an interrupted client 130; both places say so.
+    stopped = re.compile(r"server stopped by SIGINT.{0,40}exits 0", re.I | re.S)
+    if not stopped.search(" ".join(commands[0][1].get("footer", []))):
+        problems.append("tcpkit --help does not say that a server stopped by SIGINT/SIGTERM/SIGHUP exits 0")
+    if not stopped.search(exit_statuses(docs / "CLI.md")[1]):
+        problems.append("docs/CLI.md's exit statuses do not say that a server stopped by SIGINT, SIGTERM or SIGHUP exits 0")
+    text = page.read_text()
+    for section in ("NAME", "SYNOPSIS", "DESCRIPTION", "OUTPUT", "EXIT STATUS", "EXAMPLES", "FILES", "SEE ALSO"):
+        if not re.search(rf"^\.SH {section}$", text, re.M):
+            problems.append(f"{page} has no {section} section")
+    for words, _ in commands:
+        if words and not re.search(rf"^\.SS {re.escape(roff(' '.join(['tcpkit', *words])))}$", text, re.M):
+            problems.append(f"{page} does not describe tcpkit {' '.join(words)}")
+    if shutil.which("groff"):  # man-db's renderer; without it the page is only checked as text
+        groff = subprocess.run(["groff", "-man", "-ww", "-z", str(page)], capture_output=True, text=True)
+        if groff.returncode != 0 or groff.stderr.strip():
+            problems.append(f"groff: {groff.stderr.strip()}")
+    for problem in problems:
+        print("FAIL: " + problem, file=sys.stderr)
+    if not problems:
+        print(f"{page}: every section, {len(commands) - 1} commands; exit codes {listed} as in docs/CLI.md")
+    return 1 if problems else 0
+
+
 def main():
+    """gen_cli_docs.py BINARY OUT_DIR: writes the page and the completion.
+    gen_cli_docs.py --check BINARY PAGE: see check()."""
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    if sys.argv[1] == "--check":
+        return check(sys.argv[2], Path(sys.argv[3]), docs)
     binary, out = sys.argv[1], Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
     commands = list(walk(binary))
-    (out / "tcpkit.1").write_text(man_page(binary, commands))
+    (out / "tcpkit.1").write_text(man_page(binary, commands, man_parts(docs / "tcpkit.1.in"), docs / "CLI.md"))
     (out / "tcpkit.bash").write_text(completion(commands))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

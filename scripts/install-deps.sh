@@ -20,6 +20,7 @@ packages=(
   nlohmann-json3-dev   # JSON output (--json, check reports) by a well-kept library
   libpcap-dev          # --packets / --pcap: capture the connection's segments
   tcpdump              # tests read the --pcap files back with tcpdump -r
+  strace               # scripts/transcripts.py: the true order of a program's stdout and stderr lines
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3 socat hyperfine libbenchmark-dev gnuplot-nox)

@@ -1,6 +1,7 @@
 // The blocking uppercase strategies: naive (the seed's: send everything, then read) and threads
 // (a sender thread beside a receiver). Both run on one blocking socket, watched by a monitor
 // thread that shows progress, notices a stall or a stop request, and then unblocks the I/O.
+#include "installed_doc.hpp"
 #include "uppercase_exchange.hpp"
 
 #include "tcpkit/socket_queues.hpp"
@@ -138,7 +139,7 @@ constexpr std::string_view kDeadlockText =
     "It stopped because its own send() is blocked: its replies have filled our receive queue, and\n"
     "this client reads nothing until it has sent everything. Each side waits for the other.\n"
     "Fix: receive while sending. --strategy threads runs a receiver thread beside the sender;\n"
-    "--strategy async interleaves both on one event loop. See docs/DEADLOCK.md.";
+    "--strategy async interleaves both on one event loop.";
 
 constexpr std::string_view kNotReadingText =
     "Stalled: nothing has moved in either direction for {stalled_seconds:.1f} s.\n"
@@ -155,7 +156,7 @@ constexpr std::string_view kQueuesUnknownText =
     "  bytes received so far: {bytes_received}\n"
     "  (this system does not report the socket's queues)\n"
     "Our send() is blocked: the server is not reading. Whether because its replies fill our\n"
-    "receive queue (the deadlock of docs/DEADLOCK.md) or for its own reasons, the queues would tell.";
+    "receive queue (the deadlock) or for its own reasons, the queues would tell.";
 
 // The naive client's stall while sending, explained with the numbers that show what it is
 // (docs/DEADLOCK.md). Reports the diagnosis and returns the error to throw: errc::stalled
@@ -173,8 +174,16 @@ error diagnose_stall(const uppercase_exchange& exchange, std::optional<socket_qu
   // receive queue, its buffer, its send queue, or (uppercased) in our receive queue.
   const std::uint64_t reached_server = exchange.sent() - std::min(exchange.sent(), q.send_queue);
   const std::uint64_t inside_server = reached_server - std::min(reached_server, q.receive_queue);
+  // The document the explanations point at, as a user of the installed tool has it (braces
+  // doubled: the text is an fmt template over the fields).
+  std::string see = " See " + installed_doc("DEADLOCK.md") + ".";
+  for (std::size_t at = see.find_first_of("{}"); at != std::string::npos; at = see.find_first_of("{}", at + 2))
+    see.insert(at, 1, see[at]);
+  const std::string text = deadlock ? std::string(kDeadlockText) + see
+                           : queues ? std::string(kNotReadingText)
+                                    : std::string(kQueuesUnknownText) + see;
   exchange.report().emit({event_type::error,
-                          deadlock ? kDeadlockText : queues ? kNotReadingText : kQueuesUnknownText,
+                          text,
                           {{"message", reason},
                            {"stalled_seconds", exchange.seconds_since_progress()},
                            {"bytes_total", exchange.total()},

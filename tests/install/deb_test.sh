@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Debian package: build it with CPack from the finished build, check what it declares and
 # contains, install it, run the installed tcpkit (--version, one sixteen-octet exchange on
-# 127.0.0.1), and remove it again.
+# 127.0.0.1, a deadlock whose explanation names the package's DEADLOCK.md), and remove it again.
 #
 # As root the package is installed for real with dpkg -i, which also proves its Depends can be
 # met, and purged at the end (the dpkg steps hold a lock file, so two runs on one machine take
@@ -37,10 +37,11 @@ dpkg-deb --contents "$deb" | awk '{print $NF}' >"$tmp/contents"
 for path in ./usr/bin/tcpkit ./usr/share/man/man1/tcpkit.1.gz ./usr/share/bash-completion/completions/tcpkit \
             ./usr/include/tcpkit/io.hpp ./usr/include/tcpkit/line_reader.hpp ./usr/lib/libtcpkit.a \
             ./usr/lib/cmake/tcpkit/tcpkitConfig.cmake ./usr/lib/cmake/tcpkit/tcpkitConfigVersion.cmake \
-            ./usr/lib/cmake/tcpkit/tcpkitTargets.cmake; do
+            ./usr/lib/cmake/tcpkit/tcpkitTargets.cmake ./usr/share/doc/tcpkit/README.md \
+            ./usr/share/doc/tcpkit/TUTORIAL.md ./usr/share/doc/tcpkit/CLI.md ./usr/share/doc/tcpkit/DEADLOCK.md; do
   grep -qxF "$path" "$tmp/contents" || fail "the package lacks $path"
 done
-echo "contents: binary, man page, completion, headers, library and CMake package present"
+echo "contents: binary, man page, completion, docs, headers, library and CMake package present"
 
 installed=false
 if [[ $(id -u) -eq 0 && -z "${TCPKIT_DEB_UNPACK_ONLY:-}" ]] && ! dpkg-query -W -f='${Status}' tcpkit 2>/dev/null | grep -q "install ok installed"; then
@@ -73,6 +74,8 @@ timeout 20 "$bin" sixteen client 127.0.0.1 -p "$port" >"$tmp/client.out" || fail
 cat "$tmp/client.out"
 expect_line "$tmp/client.out" 'The server said "Farewell, client"'
 wait "$server" || fail "installed server exited $?"
+expect_docs "$root/usr/share/doc/tcpkit"
+expect_deadlock_doc "$bin" "$root/usr/share/doc/tcpkit/DEADLOCK.md"
 
 if $installed; then
   dpkg --purge tcpkit >/dev/null || fail "dpkg --purge failed"

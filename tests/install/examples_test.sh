@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a user of the library does: install tcpkit into a prefix, build examples/ against it
 # with find_package(tcpkit), and run each example against tcpkit's own (installed) programs on
-# 127.0.0.1 with ports the kernel picks.
+# 127.0.0.1 with ports the kernel picks. Then: the docs are installed (share/doc/tcpkit) and the
+# installed tcpkit's deadlock explanation names that copy.
 #
 #   examples_test.sh BUILD_DIR SOURCE_DIR [CXX_COMPILER_LAUNCHER]
 set -euo pipefail
@@ -50,3 +51,7 @@ cat "$tmp/lines.out"
 grep -qE '^127\.0\.0\.1:[0-9]+: two$' "$tmp/lines.out" || fail "line_server did not print the line 'two'"
 grep -qE '^127\.0\.0\.1:[0-9]+: last, without a newline$' "$tmp/lines.out" || fail "line_server lost the last line"
 echo "examples: all three built against the installed tree and talked to tcpkit"
+
+echo "--- the docs, installed, and the messages that point at them"
+expect_docs "$tmp/prefix/share/doc/tcpkit"
+expect_deadlock_doc "$tcpkit" "$tmp/prefix/share/doc/tcpkit/DEADLOCK.md"
