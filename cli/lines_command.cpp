@@ -29,6 +29,7 @@ void add_lines_command(CLI::App& app, action& chosen) {
       "server", "print every line received to stdout, exactly as sent; acknowledge with \"received N lines, M bytes\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_packet_options(*server, server_options);
   add_trace_options(*server, server_options);
   server
       ->add_option("--max-line", max_line,
@@ -49,6 +50,7 @@ void add_lines_command(CLI::App& app, action& chosen) {
   add_common_options(*client, client_options, "server name or address");
   client->add_option("file", path, "file to send; - or nothing for stdin");
   add_client_options(*client, client_options);
+  add_packet_options(*client, client_options);
   client->callback([&chosen] { chosen = [] { return lines_client_main(client_options, path); }; });
   client->footer(
       "Lines end in LF (CRLF works too); a last line without a newline still counts as one.\nExamples:\n"

@@ -3,6 +3,7 @@
 // The server's stdout is payload only (the received lines, byte for byte); everything else,
 // "Listening at" included, goes to stderr, so `tcpkit lines server "" > copy.txt` makes a copy.
 #include "actions.hpp"
+#include "packets.hpp"
 #include "run_guard.hpp"
 #include "server_command.hpp"
 #include "tracing.hpp"
@@ -26,10 +27,12 @@ namespace tcpkit::cli {
 
 int lines_server_main(const common_options& options, std::size_t max_line) {
   output out(options, /*text_to_stderr=*/true);
+  packets wire(options, out.report());  // the ladder goes to stderr with the other text
   const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   fd_sink sink(io.get_executor(), STDOUT_FILENO, "stdout");
-  server srv = open_server(io, options, out.report(), options.server(), trace.get());
+  server srv = open_server(io, options, wire.report(), options.server(), trace.get());
+  wire.start_server(srv.local_endpoint());
   announce_listening(out.report(), srv, "lines", {{"max_line_bytes", std::uint64_t{max_line}}});
 
   // Without a stdout there is nothing left to serve for (`tcpkit lines server | head`).
@@ -43,6 +46,7 @@ int lines_server_main(const common_options& options, std::size_t max_line) {
     co_return 0;
   };
   const run_result result = run_with_signals(io, main());
+  wire.finish();
   if (!sink.close(kDefaultSinkCloseLimit)) {
     out.report().emit({event_type::error,
                        "write stdout: output blocked; {bytes_unwritten} received bytes were not written",
@@ -87,6 +91,8 @@ class input_file {
 int lines_client_main(const common_options& options, const std::string& path) {
   require_destination_port(options);
   output out(options);
+  packets wire(options, out.report());
+  wire.start_client(options);
   input_file file(path);
   asio::io_context io;
   fd_source input(io.get_executor(), file.fd(), file.name());
@@ -97,10 +103,12 @@ int lines_client_main(const common_options& options, const std::string& path) {
   client.input_name = file.name();
   client.io_timeout = seconds(options.idle_timeout_s);
   auto main = [&]() -> asio::awaitable<int> {
-    co_await run_lines_client(client, input, out.report());
+    co_await run_lines_client(client, input, wire.report());
     co_return 0;
   };
-  return run_with_signals(io, main()).status;
+  const int status = run_with_signals(io, main()).status;
+  wire.finish();
+  return status;
 }
 
 }  // namespace tcpkit::cli

@@ -33,6 +33,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   auto* server = program->add_subcommand("server", "uppercase a-z in everything each client sends, and send it back");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_packet_options(*server, server_options);
   add_trace_options(*server, server_options);
   add_threads_option(*server, server_options);
   server->add_option("--chunk", chunk, "read up to this many bytes at a time from a client (default 262144; the seed's is 1024)")
@@ -51,6 +52,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   client->add_option("bytecount", settings.bytecount, "bytes to send, rounded up to a multiple of 16 (default 16)")
       ->check(CLI::Range(std::uint64_t{0}, kMaxBytecount));
   add_client_options(*client, client_options);
+  add_packet_options(*client, client_options);
   add_trace_options(*client, client_options);
   client->add_option("--strategy", settings.strategy,
                      "naive: send everything, then read (the seed's; deadlocks on large counts); threads: a sender and a "
