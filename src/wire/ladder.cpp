@@ -89,6 +89,10 @@ std::string ladder::note_for(connection& c, const segment& s, bool outgoing, ste
     add("handshake complete");
   }
   if (out.retransmission) add("retransmission");
+  // Linux probes a closed window with an empty segment one below what it has sent (RFC 9293
+  // §3.8.6.1): the reply carries the current window.
+  const bool probe = s.sequence_length() == 0 && sender.sent_any && out.seq + 1 == sender.next_seq && !s.has(kRst);
+  if (probe && receiver.zero_window) add("window probe: is there room yet?");
   if (out.zero_window) {
     add(outgoing ? "zero window: the receiver's buffer is full (this side's)"
                  : "zero window: the receiver's buffer is full (the peer's)");
