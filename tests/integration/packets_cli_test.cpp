@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -131,6 +133,40 @@ TEST_F(PacketsCli, NaiveUppercaseDeadlockAdvertisesZeroWindowsInTheFileAndTheLad
                                               std::to_string(zero_in_file) + " with a zero window")),
             1u)
       << client.stdout_text();
+}
+
+std::size_t count_occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(PacketsCli, PlotMarksTheZeroWindowsOfACaptureOnTheTrace) {
+  TCPKIT_REQUIRE_ROOT();
+  auto server = start_tcpkit_server({"uppercase", "server", "127.0.0.1", "-p", "0", "--once"});
+  auto client = run_tcpkit({"uppercase", "client", "127.0.0.1", "33554432", "-p", std::to_string(server.port),
+                            "--stall-timeout", "1.5", "-q", "--trace", at("client.csv"), "--pcap", at("client.pcap")},
+                           60s);
+  ASSERT_EQ(client.exit_code(), 7) << client.stderr_text();
+  ASSERT_TRUE(server.proc.wait(20s).has_value());
+
+  auto bare = run_tcpkit({"plot", at("client.csv"), "-o", at("bare.svg")});
+  ASSERT_EQ(bare.exit_code(), 0) << bare.stderr_text();
+  auto marked = run_tcpkit({"plot", at("client.csv"), "--pcap", at("client.pcap"), "-o", at("marked.svg")});
+  ASSERT_EQ(marked.exit_code(), 0) << marked.stderr_text();
+  std::ifstream in(at("marked.svg"));
+  const std::string svg{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::ifstream bare_in(at("bare.svg"));
+  const std::string bare_svg{std::istreambuf_iterator<char>(bare_in), std::istreambuf_iterator<char>()};
+  // Both sides closed their windows in the deadlock: both kinds of mark, and their legend.
+  EXPECT_GT(count_occurrences(svg, R"(data-series="zero_window_local")"), 0u);
+  EXPECT_GT(count_occurrences(svg, R"(data-series="zero_window_peer")"), 0u);
+  EXPECT_NE(svg.find("zero window, this side"), std::string::npos);
+  EXPECT_EQ(bare_svg.find("zero_window"), std::string::npos);  // no capture, no marks
+
+  auto not_a_capture = run_tcpkit({"plot", at("client.csv"), "--pcap", at("client.csv"), "-o", at("x.svg")});
+  EXPECT_EQ(not_a_capture.exit_code(), 1);
+  EXPECT_EQ(not_a_capture.stderr_text().rfind("tcpkit: read " + at("client.csv") + ": ", 0), 0u) << not_a_capture.stderr_text();
 }
 
 // A listener of the test's own: a client that connected would be waiting in its queue.

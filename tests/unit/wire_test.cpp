@@ -1,6 +1,7 @@
 // The wire layer's pure parts on synthetic packets: decoding link, IP and TCP headers, and the
 // ladder's relative numbers, window scaling, counts and lessons. No capture, no privilege.
 #include "tcpkit/wire/ladder.hpp"
+#include "tcpkit/wire/pcap_file.hpp"
 #include "tcpkit/wire/segment.hpp"
 
 #include <gtest/gtest.h>
@@ -256,6 +257,36 @@ TEST(WireFormat, ARungPointsFromItsSenderAndCarriesItsNote) {
   EXPECT_EQ(received.size() - std::string("[::1]:1060 ").size(), sent.size() - std::string("  handshake complete").size());
   EXPECT_EQ(format_ladder_header(s, false),
             "Packets between this side 127.0.0.1:50000 (left) and the peer [::1]:1060 (right):");
+}
+
+TEST(WirePlot, ZeroWindowsAreFoundPerConnectionOnTheTraceClockAlignedOnTheHandshake) {
+  using namespace std::chrono_literals;
+  const std::chrono::system_clock::time_point t0 = std::chrono::system_clock::time_point(1000s);
+  auto at = [](const bytes& frame, std::chrono::system_clock::time_point when) {
+    return decode_frame(DLT_EN10MB, frame, when).value();
+  };
+  // 127.0.0.1:50000 (the traced client) with 127.0.0.2:1060, and a stranger on port 50001.
+  const std::vector<segment> capture{
+      at(ethernet_ipv4({.seq = 1, .flags = kSyn, .window = 100}), t0),
+      at(ethernet_ipv4({.source_port = 1060, .destination_port = 50000, .seq = 9, .ack = 2, .flags = kSyn | kAck, .window = 100}, true), t0 + 1ms),
+      at(ethernet_ipv4({.seq = 2, .ack = 10, .flags = kAck, .window = 100}), t0 + 2ms),  // the anchor
+      at(ethernet_ipv4({.source_port = 1060, .destination_port = 50000, .seq = 10, .ack = 2, .flags = kAck, .window = 0}, true), t0 + 502ms),
+      at(ethernet_ipv4({.seq = 2, .ack = 10, .flags = kAck, .window = 0}), t0 + 1002ms),
+      at(ethernet_ipv4({.source_port = 50001, .flags = kAck, .window = 0}), t0 + 3ms),
+      at(ethernet_ipv4({.seq = 2, .ack = 10, .flags = kRst, .window = 0}), t0 + 1500ms),  // a reset is no window
+  };
+  trace_series series;
+  series.local = "127.0.0.1:50000";
+  series.peer = "127.0.0.2:1060";
+  series.points.push_back({.time_s = 2.0});
+  const auto moments = find_zero_windows(capture, series);
+  ASSERT_EQ(moments.size(), 2u);
+  EXPECT_NEAR(moments[0].time_s, 2.5, 1e-9);
+  EXPECT_FALSE(moments[0].by_local);
+  EXPECT_NEAR(moments[1].time_s, 3.0, 1e-9);
+  EXPECT_TRUE(moments[1].by_local);
+  series.peer = "127.0.0.2:9";
+  EXPECT_TRUE(find_zero_windows(capture, series).empty());
 }
 
 }  // namespace
