@@ -23,7 +23,7 @@ struct plot_mark {
 struct plot_source {
   std::string name;                  // shown in the panel titles (e.g. the file name)
   std::vector<trace_series> series;  // read_trace()
-  std::vector<plot_mark> zero_windows;
+  std::vector<plot_mark> zero_windows = {};  // none without a capture
 };
 
 // Connections drawn per source at most; the picture says how many more there were.
