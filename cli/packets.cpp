@@ -88,11 +88,11 @@ class packets::counting_reporter final : public reporter {
 
 packets::packets(const common_options& options, reporter& out)
     : enabled_(options.packets || !options.pcap_path.empty()),
+      show_ladder_(options.packets),
       pcap_path_(options.pcap_path),
       out_(out),
       counting_(std::make_unique<counting_reporter>(*this)) {
   if (enabled_) wire::require_capture_privilege();
-  show_ladder_ = options.packets;
 }
 
 packets::~packets() = default;

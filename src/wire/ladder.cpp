@@ -66,7 +66,12 @@ std::optional<step> ladder::place(const segment& s) {
   c.counts.retransmitted += out.retransmission ? 1 : 0;
   c.counts.zero_windows += out.zero_window ? 1 : 0;
   out.note = note_for(c, s, source_local, out);
+  if (connections_.size() > kMaxConnections) forget_ended(it->first);
   return out;
+}
+
+void ladder::forget_ended(const key& keep) {
+  std::erase_if(connections_, [&keep](const auto& entry) { return entry.second.closed && entry.first != keep; });
 }
 
 // The lessons, in the order a connection teaches them. Several can apply to one segment (a

@@ -234,6 +234,23 @@ TEST_F(WireLadder, AResetEndsTheConnectionAndSegmentsOfOthersAreNotPlaced) {
   EXPECT_FALSE(steps.place(*stranger));
 }
 
+TEST(WireLadderMemory, PastItsLimitTheLadderForgetsConnectionsThatEnded) {
+  ladder steps{[](const tcp::endpoint& e) { return e.port() != 1060; }};
+  auto place = [&](std::uint16_t port, std::uint8_t flags) {
+    auto s = decode_frame(DLT_EN10MB, ethernet_ipv4({.source_port = port, .seq = 1, .flags = flags, .window = 9}), {});
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(steps.place(*s));
+  };
+  place(20000, kSyn);  // never ends: kept
+  for (std::uint16_t i = 0; i < ladder::kMaxConnections; ++i) {
+    place(static_cast<std::uint16_t>(30000 + i), kSyn);
+    place(static_cast<std::uint16_t>(30000 + i), kRst);
+  }
+  EXPECT_TRUE(steps.counts_with("127.0.0.2:1060"));  // the kept one, or the last
+  EXPECT_EQ(steps.total().sent, 3u);  // the open one, and the newest (SYN, RST) that had just ended
+  EXPECT_FALSE(steps.all_closed());
+}
+
 TEST(WireFormat, ARungPointsFromItsSenderAndCarriesItsNote) {
   step s;
   s.local = tcp::endpoint(asio::ip::make_address("127.0.0.1"), 50000);

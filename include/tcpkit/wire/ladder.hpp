@@ -45,6 +45,10 @@ struct step {
 
 class ladder {
  public:
+  // Connections whose state is kept: past this many, those that have ended are forgotten (a
+  // long-running server must not grow without bound); their counts go with them.
+  static constexpr std::size_t kMaxConnections = 1024;
+
   // Tells which endpoint of a segment is this side's: the listening address for a server, for
   // a client whatever is not the server.
   using side_test = std::function<bool(const tcp::endpoint&)>;
@@ -87,6 +91,7 @@ class ladder {
   using key = std::pair<tcp::endpoint, tcp::endpoint>;  // local, peer
 
   std::string note_for(connection& c, const segment& s, bool outgoing, step& out);
+  void forget_ended(const key& keep);
 
   side_test is_local_;
   std::map<key, connection> connections_;
