@@ -135,6 +135,21 @@ TEST_F(PacketsCli, NaiveUppercaseDeadlockAdvertisesZeroWindowsInTheFileAndTheLad
       << client.stdout_text();
 }
 
+TEST_F(PacketsCli, TheLinesServerKeepsItsStdoutForThePayloadAndDrawsOnStderr) {
+  TCPKIT_REQUIRE_ROOT();
+  auto server = start_tcpkit_server({"lines", "server", "::1", "-p", "0", "--once", "--packets"}, /*listening_on_stderr=*/true);
+  auto client = run_tcpkit({"lines", "client", "::1", "-p", std::to_string(server.port), "--packets"}, 20s,
+                           std::string("one\ntwo\n"));
+  ASSERT_EQ(client.exit_code(), 0) << client.stderr_text();
+  ASSERT_EQ(server.proc.wait(20s), 0) << server.proc.stderr_text();
+  EXPECT_EQ(server.proc.stdout_text(), "one\ntwo\n");  // the payload, byte for byte, and nothing else
+  const auto drawn = lines_of(server.proc.stderr_text());
+  EXPECT_EQ(count_matching(drawn, std::regex(R"(^\[::1\]:\d+ +[0-9.]+ ms  \|<-.* SYN seq=0 )")), 1u) << server.proc.stderr_text();
+  EXPECT_EQ(count_matching(drawn, std::regex(R"(^\[::1\]:\d+ .*\|<-.* PSH-ACK seq=1 ack=1 len=8 )")), 1u);
+  // The client, on IPv6 too, draws on stdout with its other text.
+  EXPECT_EQ(count_matching(lines_of(client.stdout_text()), std::regex("handshake complete$")), 1u) << client.stdout_text();
+}
+
 std::size_t count_occurrences(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;

@@ -251,6 +251,16 @@ TEST(WireLadderMemory, PastItsLimitTheLadderForgetsConnectionsThatEnded) {
   EXPECT_FALSE(steps.all_closed());
 }
 
+TEST(WireSummary, ASessionSummaryGainsTheSegmentCountsInFieldsAndWords) {
+  event session{event_type::session, "  Session with 127.0.0.2:1060: sent 16 bytes", {{"peer", std::string("127.0.0.2:1060")}}};
+  const std::string text = add_segment_counts(session, session.text, {.sent = 6, .received = 4, .retransmitted = 1, .zero_windows = 2});
+  EXPECT_EQ(text, "  Session with 127.0.0.2:1060: sent 16 bytes; 6 segments sent, 4 received, 1 retransmitted, 2 with a zero window");
+  session.text = text;
+  EXPECT_EQ(render_json(session),
+            R"({"event":"session","schema_version":1,"peer":"127.0.0.2:1060","segments_sent":6,"segments_received":4,)"
+            R"("segments_retransmitted":1,"zero_window_segments":2})");
+}
+
 TEST(WireFormat, ARungPointsFromItsSenderAndCarriesItsNote) {
   step s;
   s.local = tcp::endpoint(asio::ip::make_address("127.0.0.1"), 50000);
