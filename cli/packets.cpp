@@ -136,6 +136,10 @@ void packets::start_server(const tcp::endpoint& listening) {
 void packets::start(wire::capture_options capture, wire::ladder::side_test is_local, bool peer_prefix) {
   peer_prefix_ = peer_prefix;
   capture.pcap_path = pcap_path_;
+  // A file keeps whole packets (Wireshark can show the payload), in a larger ring; a ladder
+  // needs the headers only.
+  if (pcap_path_.empty()) capture.snapshot_bytes = wire::capture_options::kHeaderSnapshotBytes;
+  if (!pcap_path_.empty()) capture.buffer_bytes = 32 << 20;
   ladder_.emplace(std::move(is_local));
   capture_ = std::make_unique<wire::capture>(capture, [this](const wire::segment& s) {
     if (auto placed = ladder_->place(s)) show(*placed);

@@ -23,8 +23,12 @@ struct capture_options {
   std::string device;           // "lo", "eth0", "any" (device.hpp)
   std::string filter;           // a BPF expression (pcap-filter(7)): "tcp port 1060"
   std::string pcap_path;        // also write every captured packet here; empty: no file
-  int snapshot_bytes = 262144;  // bytes kept of each packet (libpcap's default)
+  int snapshot_bytes = 262144;  // bytes kept of each packet (libpcap's default): all of it
   int buffer_bytes = 8 << 20;   // the kernel's ring: a fast transfer must not overrun it
+
+  // Only the headers are kept of each packet (what a ladder needs): the kernel's ring then
+  // holds hundreds of times more packets of a fast transfer than with whole 64 KiB segments.
+  static constexpr int kHeaderSnapshotBytes = 256;
 };
 
 // How to get the privilege to capture, for the messages that lack it.
