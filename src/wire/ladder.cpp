@@ -86,7 +86,10 @@ std::string ladder::note_for(connection& c, const segment& s, bool outgoing, ste
   };
   const char* who = outgoing ? "this side" : "the peer";
   if (s.has(kRst)) {
-    add(fmt::format("reset: {} aborts the connection", who));
+    // A reset that answers a SYN is connect() failing: nothing listens at that port.
+    const bool refusal = !c.handshake_done && receiver.syn_seen && !sender.syn_seen;
+    add(refusal ? std::string("reset: connection refused, nothing listens there")
+                : fmt::format("reset: {} aborts the connection", who));
     c.closed = true;
   }
   if (!c.handshake_done && s.has(kAck) && !s.has(kSyn) && sender.syn_seen && receiver.syn_seen) {

@@ -224,10 +224,19 @@ TEST_F(WireLadder, AZeroWindowItsProbeARetransmissionAndTheReopeningAreNamed) {
   EXPECT_EQ(total.retransmitted, 1u);
 }
 
+TEST_F(WireLadder, AResetAfterTheHandshakeAbortsTheConnection) {
+  out({.seq = 10, .flags = kSyn, .window = 65495});
+  in({.seq = 20, .ack = 11, .flags = kSyn | kAck, .window = 65483});
+  out({.seq = 11, .ack = 21, .flags = kAck, .window = 512});
+  EXPECT_FALSE(steps.all_closed());
+  EXPECT_EQ(out({.seq = 11, .ack = 21, .flags = kRst | kAck}).note, "reset: this side aborts the connection");
+  EXPECT_TRUE(steps.all_closed());
+}
+
 TEST_F(WireLadder, AResetEndsTheConnectionAndSegmentsOfOthersAreNotPlaced) {
   out({.seq = 10, .flags = kSyn, .window = 65495});
   const step refused = in({.seq = 0, .ack = 11, .flags = kRst | kAck});
-  EXPECT_EQ(refused.note, "reset: the peer aborts the connection");
+  EXPECT_EQ(refused.note, "reset: connection refused, nothing listens there");
   EXPECT_TRUE(steps.all_closed());
   auto stranger = decode_frame(DLT_EN10MB, ethernet_ipv4({.source_port = 7, .destination_port = 8, .flags = kAck}), {});
   ASSERT_TRUE(stranger);
