@@ -25,14 +25,8 @@ std::optional<step> ladder::place(const segment& s) {
   out.local = local;
   out.peer = peer;
   out.outgoing = source_local;
-  auto [it, inserted] = connections_.try_emplace(key{local, peer});
-  connection& c = it->second;
-  if (inserted || (s.has(kSyn) && !s.has(kAck) && c.closed)) {  // a new SYN reuses the endpoints
-    c = connection{};
-    c.first_time = s.time;
-    c.order = next_order_++;
-    out.first = true;
-  }
+  const key endpoints{local, peer};
+  connection& c = connection_for(endpoints, s, out.first);
   side& sender = source_local ? c.local : c.peer;
   side& receiver = source_local ? c.peer : c.local;
   // Numbers read from 0 at the SYN; for a side first seen mid-stream, from its first segment.
@@ -66,8 +60,20 @@ std::optional<step> ladder::place(const segment& s) {
   c.counts.retransmitted += out.retransmission ? 1 : 0;
   c.counts.zero_windows += out.zero_window ? 1 : 0;
   out.note = note_for(c, s, source_local, out);
-  if (connections_.size() > kMaxConnections) forget_ended(it->first);
+  if (connections_.size() > kMaxConnections) forget_ended(endpoints);
   return out;
+}
+
+ladder::connection& ladder::connection_for(const key& endpoints, const segment& s, bool& first) {
+  auto [it, inserted] = connections_.try_emplace(endpoints);
+  connection& c = it->second;
+  if (inserted || (s.has(kSyn) && !s.has(kAck) && c.closed)) {  // a new SYN reuses the endpoints
+    c = connection{};
+    c.first_time = s.time;
+    c.order = next_order_++;
+    first = true;
+  }
+  return c;
 }
 
 void ladder::forget_ended(const key& keep) {

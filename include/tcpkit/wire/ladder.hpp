@@ -91,6 +91,8 @@ class ladder {
   using key = std::pair<tcp::endpoint, tcp::endpoint>;  // local, peer
 
   std::string note_for(connection& c, const segment& s, bool outgoing, step& out);
+  // The connection between `endpoints`, new (and `first` set) if unseen or if a SYN reopens it.
+  connection& connection_for(const key& endpoints, const segment& s, bool& first);
   void forget_ended(const key& keep);
 
   side_test is_local_;
