@@ -100,6 +100,7 @@ int lines_client_main(const common_options& options, const std::string& path) {
   client.host = options.host;
   client.port = options.port;
   client.connect = options.connect();
+  client.connect.before_connect = wire.before_connect();  // --packets: capture from the SYN on
   client.input_name = file.name();
   client.io_timeout = seconds(options.idle_timeout_s);
   auto main = [&]() -> asio::awaitable<int> {

@@ -39,6 +39,19 @@ std::vector<asio::ip::address> resolve_addresses(const std::string& host, addres
   return addresses;
 }
 
+// A BPF expression for exactly a client's connection attempts: its port with the server's
+// address and port, either way. (The local address is chosen at connect(), after the bind.)
+std::string attempts_filter(const std::vector<std::pair<std::uint16_t, tcp::endpoint>>& attempts) {
+  std::vector<std::string> terms;
+  for (const auto& [port, remote] : attempts) {
+    const std::string host = wire::unmapped(remote.address()).to_string();
+    terms.push_back(fmt::format("(src port {0} and dst host {1} and dst port {2}) or (src host {1} and src port {2} "
+                                "and dst port {0})",
+                                port, host, remote.port()));
+  }
+  return fmt::format("tcp and ({})", fmt::join(terms, " or "));
+}
+
 event packet_event(const wire::step& s, std::string_view text) {
   event e{event_type::packet, text, {}};
   e.fields = {{"local", format_endpoint(s.local)},
@@ -103,20 +116,31 @@ void packets::start_client(const common_options& options) {
   if (!enabled_) return;
   const std::vector<asio::ip::address> remotes = resolve_addresses(options.host, options.family());
   if (remotes.empty()) return;
-  const std::uint16_t port = options.port;
   std::set<std::string> devices;
-  std::vector<std::string> terms;
-  for (const auto& remote : remotes) {
-    devices.insert(wire::device_toward(remote));
-    terms.push_back(fmt::format("(host {} and port {})", remote.to_string(), port));
+  for (const auto& remote : remotes) devices.insert(wire::device_toward(remote));
+  client_capture_.emplace();
+  client_capture_->device = devices.size() == 1 ? *devices.begin() : wire::kAnyDevice;
+}
+
+std::function<void(std::uint16_t, const tcp::endpoint&)> packets::before_connect() {
+  if (!enabled_) return {};
+  return [this](std::uint16_t local_port, const tcp::endpoint& remote) { add_attempt(local_port, remote); };
+}
+
+// Each attempt (one per address tried) joins the filter; the first one opens the capture.
+void packets::add_attempt(std::uint16_t local_port, const tcp::endpoint& remote) {
+  if (!client_capture_) return;
+  if (!capture_) {
+    attempts_.emplace_back(local_port, remote);
+    client_capture_->filter = attempts_filter(attempts_);
+    auto is_local = [this](const tcp::endpoint& e) {
+      return std::any_of(attempts_.begin(), attempts_.end(),
+                         [&e](const auto& a) { return e.port() == a.first && e != a.second; });
+    };
+    return start(*client_capture_, is_local, /*peer_prefix=*/false);
   }
-  wire::capture_options capture;
-  capture.device = devices.size() == 1 ? *devices.begin() : wire::kAnyDevice;
-  capture.filter = fmt::format("tcp and ({})", fmt::join(terms, " or "));
-  auto is_local = [remotes, port](const tcp::endpoint& e) {
-    return e.port() != port || std::find(remotes.begin(), remotes.end(), wire::unmapped(e.address())) == remotes.end();
-  };
-  start(std::move(capture), is_local, /*peer_prefix=*/false);
+  capture_->poll([&] { attempts_.emplace_back(local_port, remote); });
+  capture_->set_filter(attempts_filter(attempts_));
 }
 
 void packets::start_server(const tcp::endpoint& listening) {

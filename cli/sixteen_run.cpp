@@ -40,6 +40,7 @@ int sixteen_client_main(const common_options& options, const std::string& messag
   client.host = options.host;
   client.port = options.port;
   client.connect = options.connect();
+  client.connect.before_connect = wire.before_connect();  // --packets: capture from the SYN on
   client.message = message;
   client.io_timeout = seconds(options.idle_timeout_s);
   auto main = [&]() -> asio::awaitable<int> {

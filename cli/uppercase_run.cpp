@@ -43,6 +43,7 @@ int uppercase_client_main(const common_options& options, const uppercase_client_
   client.host = options.host;
   client.port = options.port;
   client.connect = options.connect();
+  client.connect.before_connect = wire.before_connect();  // --packets: capture from the SYN on
   client.bytecount = settings.bytecount;
   client.strategy = parse_uppercase_strategy(settings.strategy).value();  // CLI11 checked the name
   client.send_size = settings.send_size;

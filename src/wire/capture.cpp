@@ -134,6 +134,13 @@ capture::capture(const capture_options& options, handler on_segment) : state_(st
     if (s.dumper != nullptr) pcap_dump_close(s.dumper);
     throw error({e, std::system_category()}, "capture", options.device);
   }
+  // Until the filter was set, the ring took in everything on the device; a busy one may have
+  // filled it, and a full ring drops what comes next (the handshake about to start). Emptying
+  // it now discards those packets (libpcap filters them again as they are read).
+  {
+    std::lock_guard lock(s.mutex);
+    s.drain();
+  }
   s.thread = std::jthread([&s](std::stop_token stop) { s.run(stop); });
 }
 
@@ -167,6 +174,17 @@ void capture::stop() noexcept {
   s.dumper = nullptr;
   if (s.wake_fd >= 0) ::close(s.wake_fd);
   s.wake_fd = -1;
+}
+
+bool capture::set_filter(const std::string& expression) {
+  std::lock_guard lock(state_->mutex);
+  if (state_->stopped) return false;
+  try {
+    apply_filter(state_->pcap.get(), {state_->device, expression, {}});
+    return true;
+  } catch (const error&) {
+    return false;
+  }
 }
 
 std::uint64_t capture::packets() const noexcept {

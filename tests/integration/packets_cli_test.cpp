@@ -112,6 +112,31 @@ TEST_F(PacketsCli, SixteenExchangeHandshakeDataAndBothFinsInThePcapFileAndTheLad
   EXPECT_EQ(count_matching(server_ladder, std::regex(peer + R"([0-9.]+ ms  \|)")), packets.size());
 }
 
+TEST_F(PacketsCli, AClientCapturesItsOwnConnectionOnlyWhileAnotherStreamsToTheSameServer) {
+  TCPKIT_REQUIRE_ROOT();
+  auto server = start_tcpkit_server({"uppercase", "server", "127.0.0.1", "-p", "0"});
+  const std::string port = std::to_string(server.port);
+  // A stream that will not end during the test (64 GiB), both directions busy.
+  auto stream = test::process::spawn({.argv = {test::tcpkit_binary(), "uppercase", "client", "127.0.0.1", "68719476736",
+                                               "-p", port, "--strategy", "threads", "--json"}});
+  ASSERT_TRUE(stream.wait_for_stdout(R"("event":"connection")", 10s)) << stream.stderr_text();
+
+  auto client = run_tcpkit({"sixteen", "client", "127.0.0.1", "-p", port, "--packets", "--pcap", at("one.pcap")});
+  ASSERT_EQ(client.exit_code(), 0) << client.stderr_text();
+  ASSERT_FALSE(stream.exit_code().has_value()) << "the other stream ended before the client ran";
+
+  // Exactly the sixteen exchange: ten segments, all of the client's own port, nothing dropped.
+  std::smatch local;
+  const std::string out = client.stdout_text();
+  ASSERT_TRUE(std::regex_search(out, local, std::regex(R"(this side 127\.0\.0\.1:(\d+) \(left\))"))) << out;
+  const auto packets = tcpdump(at("one.pcap"));
+  EXPECT_EQ(packets.size(), 10u);
+  EXPECT_EQ(count_matching(packets, std::regex("127\\.0\\.0\\.1\\." + local[1].str() + "[ :]")), packets.size());
+  EXPECT_EQ(count_matching(lines_of(out), std::regex("^Packets between ")), 1u) << out;
+  EXPECT_EQ(count_matching(lines_of(out), std::regex("handshake complete$")), 1u) << out;
+  EXPECT_EQ(count_matching(lines_of(out), std::regex(R"(^Captured 10 segments: .*one\.pcap$)")), 1u) << out;
+}
+
 TEST_F(PacketsCli, NaiveUppercaseDeadlockAdvertisesZeroWindowsInTheFileAndTheLadder) {
   TCPKIT_REQUIRE_ROOT();
   auto server = start_tcpkit_server({"uppercase", "server", "127.0.0.1", "-p", "0", "--once"});

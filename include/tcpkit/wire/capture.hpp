@@ -57,6 +57,10 @@ class capture {
   // Returns once `done()` holds (tested after each batch, under the capture's lock) or at
   // `deadline`; says which.
   bool wait_until(const std::function<bool()>& done, clock::time_point deadline);
+  // Replaces the filter (a client narrowing its capture to its connection once it knows its
+  // own port); packets already captured are still handled. False, and the old filter kept, if
+  // `expression` does not compile.
+  bool set_filter(const std::string& expression);
   // Stops capturing: handles what is left, closes the file. Idempotent; noexcept.
   void stop() noexcept;
 
