@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
@@ -78,6 +79,7 @@ struct capture::state {
   std::condition_variable drained;
   std::uint64_t packets = 0;
   std::uint64_t dropped = 0;
+  std::uint64_t dropped_before_filter = 0;  // the unfiltered start's, none of them ours
   bool stopped = false;
   std::jthread thread;
 
@@ -97,7 +99,9 @@ struct capture::state {
     while (pcap_dispatch(pcap.get(), -1, on_packet, reinterpret_cast<u_char*>(this)) > 0) any = true;
     if (any && dumper != nullptr) pcap_dump_flush(dumper);  // a reader of the file sees it whole
     pcap_stat stats{};
-    if (pcap_stats(pcap.get(), &stats) == 0) dropped = stats.ps_drop;
+    if (pcap_stats(pcap.get(), &stats) == 0) {
+      dropped = stats.ps_drop - std::min<std::uint64_t>(stats.ps_drop, dropped_before_filter);
+    }
     drained.notify_all();
   }
 
@@ -140,6 +144,8 @@ capture::capture(const capture_options& options, handler on_segment) : state_(st
   {
     std::lock_guard lock(s.mutex);
     s.drain();
+    s.dropped_before_filter = s.dropped;
+    s.dropped = 0;
   }
   s.thread = std::jthread([&s](std::stop_token stop) { s.run(stop); });
 }

@@ -5,6 +5,8 @@
 // them as root.
 #include "support/cli.hpp"
 
+#include "tcpkit/connect.hpp"
+
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -257,6 +259,28 @@ TEST_F(PacketsCli, WithoutThePrivilegeOneLineSaysHowToGetItAndNothingConnects) {
                                           "run as root, or once: sudo setcap cap_net_raw\\+ep .*\n")))
       << client.stderr_text();
   EXPECT_FALSE(listener.has_connection());
+}
+
+// The library's side of it: the hook runs once per attempt, before the SYN, with the port the
+// connection then has. No capture, so no root needed.
+TEST(ConnectHook, BeforeConnectSeesTheBoundPortBeforeTheServerSeesAConnection) {
+  bare_listener listener;
+  asio::io_context io;
+  connect_options options;
+  options.timeout = std::chrono::seconds(10);
+  std::vector<std::uint16_t> ports;
+  bool connected_before_hook = false;
+  options.before_connect = [&](std::uint16_t local_port, const tcp::endpoint& remote) {
+    ports.push_back(local_port);
+    EXPECT_EQ(remote.port(), listener.port());
+    connected_before_hook = listener.has_connection();
+  };
+  const tcp::socket socket = connect_to(io, "127.0.0.1", listener.port(), options);
+  ASSERT_EQ(ports.size(), 1u);
+  EXPECT_NE(ports[0], 0);
+  EXPECT_EQ(socket.local_endpoint().port(), ports[0]);
+  EXPECT_FALSE(connected_before_hook);
+  EXPECT_TRUE(listener.has_connection());
 }
 
 }  // namespace
