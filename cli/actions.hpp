@@ -55,6 +55,7 @@ int bench_lines_main(const common_options& options, const bench_settings& settin
 struct plot_settings {
   std::vector<std::string> traces;  // one or two --trace files
   std::string output;               // the SVG to write
+  std::vector<std::string> pcaps;   // --pcap: captures whose zero windows are marked
 };
 
 int plot_main(const plot_settings& settings);

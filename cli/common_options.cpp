@@ -95,6 +95,16 @@ void choose_when_parsed(CLI::App& command, common_options& options, action& chos
   });
 }
 
+void add_packet_options(CLI::App& command, common_options& options) {
+  command.add_flag("--packets", options.packets,
+                   "draw the connection's TCP segments as a ladder as they happen: flags, relative seq/ack, length, "
+                   "window, and what they show (needs CAP_NET_RAW: root, or setcap cap_net_raw+ep)");
+  command.add_option("--pcap", options.pcap_path,
+                     "write the connection's segments to FILE in pcap format (tcpdump -r, Wireshark); needs "
+                     "CAP_NET_RAW too")
+      ->type_name("FILE");
+}
+
 void require_destination_port(const common_options& options) {
   if (options.port == 0) throw error(errc::usage, "--port", "", "0 is not a port a client can connect to");
 }

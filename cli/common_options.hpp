@@ -37,6 +37,8 @@ struct common_options {
   unsigned threads = 1;           // servers with --threads
   std::string trace_path;         // --trace: empty, no tracing
   double trace_interval_s = 0.05; // --trace-interval
+  bool packets = false;           // --packets: draw the connection's segments as a ladder
+  std::string pcap_path;          // --pcap: empty, no capture file
 
   address_family family() const;
   connect_options connect() const;
@@ -58,6 +60,9 @@ void apply_host_port(common_options& options, bool port_given);
 
 // The role's callback: once `command` has parsed, applies HOST:PORT and makes `run` the choice.
 void choose_when_parsed(CLI::App& command, common_options& options, action& chosen, action run);
+
+// --packets and --pcap FILE (SPEC §3.5): the segments of the role's connections.
+void add_packet_options(CLI::App& command, common_options& options);
 
 // Seconds as given on the command line (--idle-timeout 0.5), as a clock duration.
 clock::duration seconds(double s);

@@ -30,6 +30,7 @@ void add_lines_command(CLI::App& app, action& chosen) {
       "server", "print every line received to stdout, exactly as sent; acknowledge with \"received N lines, M bytes\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_packet_options(*server, server_options);
   add_trace_options(*server, server_options);
   // stdout is the payload here: the JSON goes to stderr, in place of the text (cli/common_options.cpp).
   server->get_option("--json")->description("machine-readable NDJSON events on stderr, in place of the text "
@@ -55,6 +56,7 @@ void add_lines_command(CLI::App& app, action& chosen) {
                    "the server sends no acknowledgement (the lab's own server): after the half-close, wait for it "
                    "to close the connection, and succeed if it closes cleanly");
   add_client_options(*client, client_options);
+  add_packet_options(*client, client_options);
   choose_when_parsed(*client, client_options, chosen, [] { return lines_client_main(client_options, settings); });
   client->footer(
       "Lines end in LF (CRLF works too); a last line without a newline still counts as one.\nExamples:\n"

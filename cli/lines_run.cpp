@@ -3,6 +3,7 @@
 // The server's stdout is payload only (the received lines, byte for byte); everything else,
 // "Listening at" included, goes to stderr, so `tcpkit lines server "" > copy.txt` makes a copy.
 #include "actions.hpp"
+#include "packets.hpp"
 #include "run_guard.hpp"
 #include "server_command.hpp"
 #include "standard_descriptors.hpp"
@@ -33,10 +34,12 @@ namespace {
 // the payload stream broke (then the server has stopped).
 int serve_lines(const common_options& options, std::size_t max_line, std::optional<error>& output_failure) {
   output out(options, /*text_to_stderr=*/true);
+  packets wire(options, out.report());  // the ladder goes to stderr with the other text
   const std::unique_ptr<tracer> trace = open_trace(options);
   asio::io_context io;
   fd_sink sink(io.get_executor(), STDOUT_FILENO, "stdout");
-  server srv = open_server(io, options, out.report(), options.server(), trace.get());
+  server srv = open_server(io, options, wire.report(), options.server(), trace.get());
+  wire.start_server(srv.local_endpoint());
   announce_listening(out.report(), srv, "lines", {{"max_line_bytes", std::uint64_t{max_line}}});
 
   // Without a stdout there is nothing left to serve for (`tcpkit lines server | head`).
@@ -45,6 +48,7 @@ int serve_lines(const common_options& options, std::size_t max_line, std::option
     srv.stop();
   });
   const run_result result = serve_until_stopped(io, srv, lines_session(sink, {max_line}));
+  wire.finish();
   if (!sink.close(kDefaultSinkCloseLimit)) {
     out.report().emit({event_type::error,
                        "write stdout: output blocked; {bytes_unwritten} received bytes were not written",
@@ -109,6 +113,8 @@ class input_file {
 int lines_client_main(const common_options& options, const lines_client_settings& settings) {
   require_destination_port(options);
   output out(options);
+  packets wire(options, out.report());
+  wire.start_client(options);
   std::optional<input_file> file;
   try {
     file.emplace(settings.path);
@@ -124,12 +130,15 @@ int lines_client_main(const common_options& options, const lines_client_settings
   client.connect = options.connect();
   client.input_name = file->name();
   client.expect_ack = !settings.no_ack;
+  client.connect.before_connect = wire.before_connect();  // --packets: capture from the SYN on
   client.io_timeout = seconds(options.idle_timeout_s);
   auto main = [&]() -> asio::awaitable<int> {
-    co_await run_lines_client(client, input, out.report());
+    co_await run_lines_client(client, input, wire.report());
     co_return 0;
   };
-  return run_with_signals(io, main()).status;
+  const int status = run_with_signals(io, main()).status;
+  wire.finish();
+  return status;
 }
 
 }  // namespace tcpkit::cli

@@ -3,6 +3,7 @@
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/trace_plot.hpp"
+#include "tcpkit/wire/pcap_file.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -22,13 +23,26 @@ void write_file(const std::string& path, const std::string& content) {
   }
 }
 
+// The zero windows of every captured connection that `source` traced.
+void mark_zero_windows(plot_source& source, const std::vector<wire::segment>& segments) {
+  for (const auto& series : source.series) {
+    for (const auto& moment : wire::find_zero_windows(segments, series)) {
+      source.zero_windows.push_back({series.local, series.peer, moment.time_s, moment.by_local});
+    }
+  }
+}
+
 }  // namespace
 
 int plot_main(const plot_settings& settings) {
   std::vector<plot_source> sources;
   // Panels name the file only: a chart made from a scratch folder should not show its path.
   for (const auto& path : settings.traces) {
-    sources.push_back({std::filesystem::path(path).filename().string(), read_trace(path)});
+    sources.push_back({std::filesystem::path(path).filename().string(), read_trace(path), {}});
+  }
+  for (const auto& path : settings.pcaps) {
+    const std::vector<wire::segment> segments = wire::read_pcap_file(path);
+    for (auto& source : sources) mark_zero_windows(source, segments);
   }
   write_file(settings.output, plot_traces(sources));
   return 0;

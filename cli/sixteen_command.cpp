@@ -23,6 +23,7 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   auto* server = program->add_subcommand("server", "answer every 16-byte message with \"Farewell, client\"");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_packet_options(*server, server_options);
   add_trace_options(*server, server_options);
   add_threads_option(*server, server_options);
   choose_when_parsed(*server, server_options, chosen, [] { return sixteen_server_main(server_options); });
@@ -37,6 +38,7 @@ void add_sixteen_command(CLI::App& app, action& chosen) {
   auto* client = program->add_subcommand("client", "send a 16-byte message and read the 16-byte reply");
   add_common_options(*client, client_options, "server name or address");
   add_client_options(*client, client_options);
+  add_packet_options(*client, client_options);
   client->add_option("--message", message, "text to send instead of \"Hi there, server\" (any length: try 17 or 5 bytes)")
       ->type_name("TEXT");
   choose_when_parsed(*client, client_options, chosen, [] { return sixteen_client_main(client_options, message); });

@@ -31,6 +31,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
   auto* server = program->add_subcommand("server", "uppercase a-z in everything each client sends, and send it back");
   add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   add_server_options(*server, server_options);
+  add_packet_options(*server, server_options);
   add_trace_options(*server, server_options);
   add_threads_option(*server, server_options);
   add_size_option(*server, "--chunk", chunk,
@@ -51,6 +52,7 @@ void add_uppercase_command(CLI::App& app, action& chosen) {
                   "bytes to send (suffixes K M G: 1G = 2^30), rounded up to a multiple of 16 (default 16)", 0,
                   kMaxBytecount);
   add_client_options(*client, client_options);
+  add_packet_options(*client, client_options);
   add_trace_options(*client, client_options);
   add_choice_option(*client, "--strategy", settings.strategy,
                     "naive: send everything, then read (the seed's; deadlocks on large counts); threads: a sender and a "

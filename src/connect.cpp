@@ -63,6 +63,16 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(std::string_view host, std::
   co_return endpoints;
 }
 
+// Binds `socket` to a port the kernel chooses and tells options.before_connect about it.
+void bind_before_connect(tcp::socket& socket, const tcp::endpoint& remote, const connect_options& options) {
+  const tcp::endpoint any_port(remote.protocol(), 0);
+  std::error_code failed;
+  socket.bind(any_port, failed);
+  const tcp::endpoint local = failed ? any_port : socket.local_endpoint(failed);
+  if (failed) throw error(failed, "bind", format_endpoint(any_port));
+  options.before_connect(local.port(), remote);
+}
+
 }  // namespace
 
 asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t port, connect_options options) {
@@ -77,6 +87,7 @@ asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t po
     socket.close(last_error);
     socket.open(endpoint.protocol(), last_error);
     if (last_error) continue;
+    if (options.before_connect) bind_before_connect(socket, endpoint, options);
     auto attempt = [&]() -> asio::awaitable<void> {
       co_await socket.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, last_error));
     };

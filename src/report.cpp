@@ -18,6 +18,7 @@ std::string_view to_string(event_type type) noexcept {
     case event_type::error: return "error";
     case event_type::session: return "session";
     case event_type::note: return "note";
+    case event_type::packet: return "packet";
   }
   return "unknown";
 }

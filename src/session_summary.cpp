@@ -172,4 +172,14 @@ void report_session(reporter& report, close_watch& watch, tcp::socket& socket, c
   report.emit(e);
 }
 
+std::string add_segment_counts(event& session, std::string_view text, const segment_counts& counts) {
+  session.fields.push_back({"segments_sent", counts.sent});
+  session.fields.push_back({"segments_received", counts.received});
+  session.fields.push_back({"segments_retransmitted", counts.retransmitted});
+  session.fields.push_back({"zero_window_segments", counts.zero_windows});
+  return fmt::format("{}; {} segments sent, {} received, {} retransmitted, {} with a zero window", text, counts.sent,
+                     counts.received, counts.retransmitted, counts.zero_windows);
+}
+
 }  // namespace tcpkit
+

@@ -133,8 +133,28 @@ std::vector<std::pair<double, double>> find_stalls(const std::vector<trace_point
   return stalls;
 }
 
+constexpr series_style kZeroLocal{"zero_window_local", "zero window, this side", "#9467bd"};
+constexpr series_style kZeroPeer{"zero_window_peer", "zero window, the peer", "#8c564b"};
+
+// One thin vertical line per zero-window moment of this connection, at most one per pixel
+// column and side; says whether there was any.
+bool draw_zero_windows(svg_document& svg, const chart_frame& upper, double bottom, const trace_series& s, double t0,
+                       const std::vector<plot_mark>& marks) {
+  std::vector<std::pair<long, bool>> drawn;
+  for (const auto& m : marks) {
+    if (m.local != s.local || m.peer != s.peer) continue;
+    const double x = upper.x(m.time_s - t0);
+    const std::pair<long, bool> column{std::lround(x), m.by_local};
+    if (std::find(drawn.begin(), drawn.end(), column) != drawn.end()) continue;
+    drawn.push_back(column);
+    const series_style& style = m.by_local ? kZeroLocal : kZeroPeer;
+    svg.polyline({{x, upper.top}, {x, bottom}}, style.color, 1, style.key);
+  }
+  return !drawn.empty();
+}
+
 void draw_panel(svg_document& svg, double top, const std::string& source, const trace_series& s, double time_max,
-                double time_step) {
+                double time_step, const std::vector<plot_mark>& zero_windows) {
   const double t0 = s.points.empty() ? 0 : s.points.front().time_s;
   const std::string arrow = s.side == "client" ? fmt::format("{} → {}", s.local, s.peer) : fmt::format("{} ← {}", s.local, s.peer);
   svg.text(kLeft, top + 18, fmt::format("{} side, connection {}: {}", s.side, s.conn, arrow), 14, "start", "#111", true);
@@ -159,12 +179,14 @@ void draw_panel(svg_document& svg, double top, const std::string& source, const 
     svg.text((x1 + x2) / 2, upper.top + 14, fmt::format("no progress for {:.1f} s", end - begin), 11, "middle", "#a00",
              true);
   }
+  const bool marked = draw_zero_windows(svg, upper, lower.top + kBottomChart, s, t0, zero_windows);
   draw_series(svg, upper, s.points, t0, kSent);
   draw_series(svg, upper, s.points, t0, kReceived);
   draw_series(svg, lower, s.points, t0, kSendQueue);
   draw_series(svg, lower, s.points, t0, kReceiveQueue);
   draw_legend(svg, upper.top, {kSent, kReceived});
   draw_legend(svg, lower.top, {kSendQueue, kReceiveQueue});
+  if (marked) draw_legend(svg, upper.top + 2 * 18 + 8, {kZeroLocal, kZeroPeer});
 }
 
 }  // namespace
@@ -173,6 +195,7 @@ std::string plot_traces(const std::vector<plot_source>& sources) {
   struct panel {
     const std::string* source;
     const trace_series* series;
+    const std::vector<plot_mark>* zero_windows;
   };
   std::vector<panel> panels;
   std::vector<std::string> notes;
@@ -186,7 +209,7 @@ std::string plot_traces(const std::vector<plot_source>& sources) {
         break;
       }
       ++shown;
-      panels.push_back({&source.name, &s});
+      panels.push_back({&source.name, &s, &source.zero_windows});
       time_max = std::max(time_max, s.points.back().time_s - s.points.front().time_s);
     }
     if (shown == 0) notes.push_back(fmt::format("{}: no connection was traced", source.name));
@@ -199,7 +222,7 @@ std::string plot_traces(const std::vector<plot_source>& sources) {
   svg.rect(0, 0, kWidth, height, "#ffffff");  // opaque: readable on dark themes too
   double top = 8;
   for (const auto& p : panels) {
-    draw_panel(svg, top, *p.source, *p.series, time_max, time_step);
+    draw_panel(svg, top, *p.source, *p.series, time_max, time_step, *p.zero_windows);
     top += kPanelHeight;
   }
   for (const auto& note : notes) {

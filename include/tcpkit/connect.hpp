@@ -11,6 +11,8 @@
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,11 @@ struct connect_options {
   address_family family = address_family::any;
   clock::duration timeout = std::chrono::seconds(10);  // total, across resolution and all addresses
   bool no_delay = false;                               // TCP_NODELAY on the connected socket
+  // If set, each attempt's socket is first bound to a port of the kernel's choosing, and this is
+  // told that port and the address about to be tried, before the SYN leaves: a packet capture
+  // (--packets) then filters on the exact 4-tuple and sees the whole handshake. May throw; the
+  // connect then fails with that exception.
+  std::function<void(std::uint16_t local_port, const tcp::endpoint& remote)> before_connect;
 };
 
 // Connects to `host`:`port`. Throws tcpkit::error: "resolve HOST:PORT" (exit 5) when the name

@@ -16,7 +16,8 @@ namespace tcpkit {
 
 // The JSON "event" values. `session` is one connection's summary at its end (session_summary.hpp).
 // `note` is a line for people only (e.g. "Waiting to accept a new connection") and has no JSON form.
-enum class event_type { start, connection, progress, end, error, session, note };
+// `packet` is one captured TCP segment (--packets, tcpkit/wire/ladder.hpp).
+enum class event_type { start, connection, progress, end, error, session, note, packet };
 
 std::string_view to_string(event_type type) noexcept;
 

@@ -97,4 +97,19 @@ void add_closing_fields(event& e, const close_watch& watch, std::string_view rol
 // A server says what it received first, a client what it sent (`facts.role`).
 void report_session(reporter& report, close_watch& watch, tcp::socket& socket, const session_facts& facts);
 
+// What a packet capture (--packets, --pcap) saw of one session: segments each way, those that
+// repeated sequence space already sent, and advertisements of a zero receive window.
+struct segment_counts {
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+  std::uint64_t retransmitted = 0;
+  std::uint64_t zero_windows = 0;
+};
+
+// Adds the counts to a `session` event's fields (segments_sent, segments_received,
+// segments_retransmitted, zero_window_segments) and returns its text `text` with the words for
+// them appended; the caller points the event's text at that string for as long as it emits it.
+//   "...; 6 segments sent, 5 received, 0 retransmitted, 0 with a zero window"
+std::string add_segment_counts(event& session, std::string_view text, const segment_counts& counts);
+
 }  // namespace tcpkit

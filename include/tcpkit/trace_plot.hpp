@@ -1,6 +1,7 @@
 // A trace as a picture (docs/TRACE.md): one panel per connection and side, each with the
 // application's bytes sent and received over time above, and the socket's two kernel queues
-// below. Spans where neither byte count moved for a second or more are shaded: a stall.
+// below. Spans where neither byte count moved for a second or more are shaded: a stall. Given
+// a capture, the moments either side advertised a zero window are marked across both charts.
 #pragma once
 
 #include "tcpkit/trace_file.hpp"
@@ -10,9 +11,19 @@
 
 namespace tcpkit {
 
+// A moment to mark on one connection's panel: a zero-window advertisement found in a capture
+// (tcpkit/wire/pcap_file.hpp), on the trace's clock.
+struct plot_mark {
+  std::string local;     // the connection, as in its trace_series
+  std::string peer;
+  double time_s = 0;
+  bool by_local = true;  // advertised by the panel's side, else by its peer
+};
+
 struct plot_source {
   std::string name;                  // shown in the panel titles (e.g. the file name)
   std::vector<trace_series> series;  // read_trace()
+  std::vector<plot_mark> zero_windows = {};  // none without a capture
 };
 
 // Connections drawn per source at most; the picture says how many more there were.
