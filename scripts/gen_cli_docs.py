@@ -88,7 +88,9 @@ def man_page(binary, commands):
     lines += [".SH DESCRIPTION",
               "tcpkit runs the classic TCP client/server lessons: the sixteen\\-octet exchange, the uppercase "
               "service whose naive client deadlocks, and a server that reads a socket like a file. "
-              "Every program has a server and a client role; \\fBtcpkit bench\\fR loads any server of them."]
+              "Every program has a server and a client role; \\fBtcpkit bench\\fR loads any server of them, "
+              "and \\fBtcpkit proxy\\fR forwards connections to one while it slices, delays, throttles, "
+              "half\\-closes or resets each direction on purpose."]
     lines += [".SH COMMANDS"]
     for words, parsed in leaves:
         description = next((l for l in parsed[""] if l and not l.startswith("Usage: ")), "")
