@@ -53,11 +53,13 @@ std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t conn, bool up) {
 }
 
 // Both sides get a reset: SO_LINGER 0, then close. Pending operations of the other direction
-// end with operation_aborted, which `link.reset` explains.
-void reset_both(link& l) {
+// end with operation_aborted, which `link.reset` explains. `by_client`: the client's socket
+// failed first (it reset, or refused our bytes); otherwise the proxy resets the client.
+void reset_both(link& l, bool by_client) {
   if (l.reset) return;
   l.reset = true;
   l.watch.note_closing(l.client);
+  if (!by_client) l.watch.note_cut(close_how::reset);
   l.watch.note_final(l.client);
   abort_connection(l.client);
   abort_connection(l.upstream);
@@ -70,16 +72,16 @@ void half_close(flow& f, link& l) {
   f.to.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-// A read or write of `f` failed. Cancellation (the server's idle timeout or stop) propagates;
-// anything else is a broken connection, passed on as a reset.
-void end_on_error(flow& f, link& l, const std::error_code& ec) {
+// A read (`reading`) or write of `f` failed. Cancellation (the server's idle timeout or stop)
+// propagates; anything else is a broken connection, passed on as a reset.
+void end_on_error(flow& f, link& l, const std::error_code& ec, bool reading) {
   if (l.reset) {
     if (f.end == flow_end::fin) f.end = flow_end::aborted;
     return;
   }
   if (ec == asio::error::operation_aborted) throw std::system_error(ec);
   f.end = flow_end::reset;
-  reset_both(l);
+  reset_both(l, reading == f.up);  // up reads from the client, down writes to it
 }
 
 // Waits until `when`; time spent waiting on our own shaping is not the peers' inactivity.
@@ -111,7 +113,7 @@ asio::awaitable<bool> forward(flow& f, link& l, session_context& context, std::s
     }
     const auto [ec, written] = co_await asio::async_write(f.to, asio::buffer(f.buffer.get() + done, size), use_tuple);
     if (ec) {
-      end_on_error(f, l, ec);
+      end_on_error(f, l, ec, false);
       co_return false;
     }
     count(context, f, written, false);
@@ -126,7 +128,7 @@ asio::awaitable<void> discard_until_eof(flow& f, link& l, session_context& conte
   for (;;) {
     const auto [ec, n] = co_await f.from.async_read_some(asio::buffer(f.buffer.get(), f.size), use_tuple);
     if (ec == asio::error::eof) co_return;
-    if (ec) co_return end_on_error(f, l, ec);
+    if (ec) co_return end_on_error(f, l, ec, true);
     count(context, f, n, true);
     f.discarded += n;
   }
@@ -148,7 +150,7 @@ asio::awaitable<void> cut(flow& f, link& l, session_context& context) {
     co_await wait_acknowledged(f.to, context.idle);
     if (l.reset) co_return;
     f.end = flow_end::reset_after;
-    reset_both(l);
+    reset_both(l, false);
     co_return;
   }
   half_close(f, l);
@@ -165,7 +167,7 @@ asio::awaitable<void> relay(flow& f, link& l, session_context& context) {
       half_close(f, l);
       co_return;
     }
-    if (ec) co_return end_on_error(f, l, ec);
+    if (ec) co_return end_on_error(f, l, ec, true);
     count(context, f, n, true);
     if (!co_await forward(f, l, context, n, clock::now())) co_return;
   }
@@ -177,6 +179,7 @@ asio::awaitable<tcp::socket> connect_upstream(tcp::socket& client, session_conte
   try {
     co_return co_await async_connect_to(options.upstream_host, options.upstream_port, options.connect);
   } catch (const error&) {
+    context.closing.note_cut(close_how::error);  // the proxy ends it; the client did nothing
     context.closing.note_closing(client);
     context.closing.note_final(client);
     abort_connection(client);

@@ -140,6 +140,7 @@ TEST(ProxyCli, AResetIsPassedOnAsAResetEachWay) {
     raw_socket client = test::connect_loopback(proxy.port, in(5s));
     raw_socket server = upstream.accept(in(5s));
     ASSERT_TRUE(client && server);
+    ASSERT_TRUE(proxy.proc.wait_for_stdout("Forwarding 127.0.0.1:", 10s));
     client.close_with_reset();
     EXPECT_EQ(server.recv_until_eof(in(10s)).how, ending::reset);
   }
@@ -147,12 +148,19 @@ TEST(ProxyCli, AResetIsPassedOnAsAResetEachWay) {
     raw_socket client = test::connect_loopback(proxy.port, in(5s));
     raw_socket server = upstream.accept(in(5s));
     ASSERT_TRUE(client && server);
+    // Once the proxy has seen its upstream connection complete (a reset before that would be
+    // a failed connect, not a reset passed on).
+    ASSERT_TRUE(proxy.proc.wait_for_stdout("Forwarding 127.0.0.1:", 10s));
     ASSERT_EQ(server.send_all("partial", in(5s)), 7u);
     server.close_with_reset();
     const auto seen = client.recv_until_eof(in(10s));
     EXPECT_EQ(seen.how, ending::reset) << seen.data;
   }
-  EXPECT_TRUE(proxy.proc.wait_for_stdout("then a reset, passed on as a reset", 10s)) << proxy.proc.stdout_text();
+  EXPECT_TRUE(proxy.proc.wait_for_stdout("down (server to client): 7 bytes in 1 write, then a reset, passed on as a reset", 10s))
+      << proxy.proc.stdout_text();
+  // The client side's summaries: the client reset first, then the proxy reset the client.
+  EXPECT_TRUE(proxy.proc.wait_for_stdout("the server closed first (reset)", 10s)) << proxy.proc.stdout_text() << proxy.proc.stderr_text();
+  EXPECT_NE(proxy.proc.stdout_text().find("the client closed first (reset)"), std::string::npos) << proxy.proc.stdout_text();
 }
 
 TEST(ProxyCli, CloseAfterHalfClosesTheDestinationAtTheCount) {
