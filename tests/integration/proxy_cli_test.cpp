@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <future>
@@ -25,11 +26,22 @@ using test::raw_socket;
 std::string port_text(std::uint16_t port) { return std::to_string(port); }
 
 // `tcpkit proxy 127.0.0.1 -p 0 --to 127.0.0.1:UPSTREAM EXTRA...`, listening.
+// `tcpkit proxy 127.0.0.1 -p 0 --to 127.0.0.1:UPSTREAM EXTRA...` (--idle-timeout 20 unless
+// EXTRA gives one), listening.
 test::running_server start_proxy(std::uint16_t upstream, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"proxy", "127.0.0.1", "-p", "0", "--to", "127.0.0.1:" + port_text(upstream),
-                                "--idle-timeout", "20"};
+  std::vector<std::string> args{"proxy", "127.0.0.1", "-p", "0", "--to", "127.0.0.1:" + port_text(upstream)};
+  if (std::find(extra.begin(), extra.end(), "--idle-timeout") == extra.end()) extra.insert(extra.end(), {"--idle-timeout", "20"});
   args.insert(args.end(), extra.begin(), extra.end());
   return test::start_tcpkit_server(args);
+}
+
+// The "N writes" of the proxy's "up   (client to server): B bytes in N writes" line.
+std::optional<std::uint64_t> up_writes(process& proxy) {
+  const auto line = proxy.wait_for_stdout("up   (client to server):", 10s);
+  if (!line) return std::nullopt;
+  const std::size_t in_at = line->find(" bytes in ");
+  if (in_at == std::string::npos) return std::nullopt;
+  return std::stoull(line->substr(in_at + 10));
 }
 
 // A server that reads a 16-byte request and counts the recv() calls it took, then replies.
@@ -240,6 +252,63 @@ TEST(ProxyCli, SigtermStopsTheProxyWithItsSummary) {
   EXPECT_NE(proxy.proc.stdout_text().find("Served 1 connection: 0 failed, 0 refused"), std::string::npos)
       << proxy.proc.stdout_text();
   EXPECT_EQ(client.recv_until_eof(in(10s)).how, ending::eof);
+}
+
+TEST(ProxyCli, ItsOwnPausesAreNotIdleTimeButASilentConnectionIsClosed) {
+  test::raw_listener upstream;
+  // Three slices 800 ms apart, with an idle timeout of 0.5 s: the pauses are the proxy's own.
+  auto proxy = start_proxy(upstream.port(), {"--slice", "1", "--delay", "800", "--up", "--idle-timeout", "0.5"});
+  raw_socket client = test::connect_loopback(proxy.port, in(5s));
+  raw_socket server = upstream.accept(in(5s));
+  ASSERT_TRUE(client && server);
+  ASSERT_EQ(client.send_all("abc", in(5s)), 3u);
+  EXPECT_EQ(server.recv_exactly(3, in(10s)).data, "abc");
+  // Then nothing moves: the idle timeout closes the connection on its own.
+  EXPECT_TRUE(proxy.proc.wait_for_stderr("no progress for 0.5 s, connection closed", 10s)) << proxy.proc.stderr_text();
+  EXPECT_NE(client.recv_until_eof(in(10s)).how, ending::timeout);
+}
+
+TEST(ProxyCli, LatencyHoldsEveryByteInEachDirection) {
+  test::raw_listener upstream;
+  auto proxy = start_proxy(upstream.port(), {"--latency", "300"});
+  raw_socket client = test::connect_loopback(proxy.port, in(5s));
+  raw_socket server = upstream.accept(in(5s));
+  ASSERT_TRUE(client && server);
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(client.send_all("ping!", in(5s)), 5u);
+  ASSERT_EQ(server.recv_exactly(5, in(10s)).data, "ping!");
+  ASSERT_EQ(server.send_all("pong!", in(5s)), 5u);
+  ASSERT_EQ(client.recv_exactly(5, in(10s)).data, "pong!");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 600ms);
+}
+
+TEST(ProxyCli, TheSameSeedGivesTheSameRandomSlices) {
+  test::raw_listener upstream;
+  std::vector<std::uint64_t> writes;
+  for (int run = 0; run < 2; ++run) {
+    auto proxy = start_proxy(upstream.port(), {"--slice", "1-7", "--seed", "42", "--up"});
+    raw_socket client = test::connect_loopback(proxy.port, in(5s));
+    raw_socket server = upstream.accept(in(5s));
+    ASSERT_TRUE(client && server);
+    ASSERT_EQ(client.send_all(std::string(200, 'x'), in(5s)), 200u);
+    client.shutdown_write();
+    ASSERT_EQ(server.recv_until_eof(in(10s)).data.size(), 200u);
+    server.shutdown_write();
+    const auto n = up_writes(proxy.proc);
+    ASSERT_TRUE(n) << proxy.proc.stdout_text();
+    writes.push_back(*n);
+  }
+  EXPECT_EQ(writes[0], writes[1]);
+  EXPECT_GE(writes[0], 200u / 7);
+  EXPECT_LT(writes[0], 200u);  // not one byte per write: sizes up to 7 were drawn
+}
+
+TEST(ProxyCli, ForwardsOverIpv6) {
+  auto server = test::start_tcpkit_server({"sixteen", "server", "::1", "-p", "0"});
+  auto proxy = test::start_tcpkit_server({"proxy", "::1", "-p", "0", "-6", "--to", "[::1]:" + port_text(server.port)});
+  auto client = test::run_tcpkit({"sixteen", "client", "::1", "-p", port_text(proxy.port)});
+  EXPECT_EQ(client.exit_code(), 0) << client.stderr_text();
+  EXPECT_TRUE(proxy.proc.wait_for_stdout("to [::1]:" + port_text(server.port) + " (from [::1]:", 10s)) << proxy.proc.stdout_text();
 }
 
 }  // namespace
