@@ -145,6 +145,8 @@ asio::awaitable<void> wait_acknowledged(tcp::socket& socket, idle_deadline& idle
   }
 }
 
+// The cut is due. --reset-after: both sides reset, once the destination has the bytes before
+// the cut. --close-after: the destination half-closed, and the source's later bytes discarded.
 asio::awaitable<void> cut(flow& f, link& l, session_context& context) {
   if (f.shape.cut() == cut_kind::reset) {
     co_await wait_acknowledged(f.to, context.idle);
