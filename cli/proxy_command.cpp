@@ -114,7 +114,7 @@ void add_proxy_command(CLI::App& app, action& chosen) {
       ->check(CLI::PositiveNumber);
   add_server_options(*proxy, options);
   add_shaping_options(*proxy, flags);
-  proxy->callback([&chosen] { chosen = [settings = to_settings(flags)] { return proxy_main(options, settings); }; });
+  proxy->callback([&chosen] { chosen = [] { return proxy_main(options, to_settings(flags)); }; });
   proxy->footer(
       "Shaping applies to both directions unless --up or --down is given. The close passes through as it came:\n"
       "a FIN as a half-close, a reset as a reset.\nExamples:\n"
