@@ -221,23 +221,43 @@ TEST(ProxyCli, AnUpstreamThatRefusesIsAResetForTheClientAndALoggedError) {
       << proxy.proc.stderr_text();
 }
 
-TEST(ProxyCli, APeerThatNeverReadsCostsBoundedMemory) {
-  test::raw_listener upstream;
-  auto proxy = start_proxy(upstream.port());
-  const long before_kb = resident_kb(proxy.proc.pid());
-  raw_socket client = test::connect_loopback(proxy.port, in(5s));
-  raw_socket server = upstream.accept(in(5s));  // accepted, never read
-  ASSERT_TRUE(client && server);
-  // 200 MB offered; a proxy that buffered what it cannot forward would take all of it.
+// Each way in turn: one side writes without end, the other never reads. A proxy that buffered
+// what it cannot forward would take all 200 MB offered; this one stops reading at once.
+TEST(ProxyCli, APeerThatNeverReadsCostsBoundedMemoryEachWay) {
   constexpr std::uint64_t kOffered = 200'000'000;
-  const std::uint64_t taken = client.write_until_stuck(
-      [](std::uint64_t, std::size_t n) { return std::string(n, 'x'); }, in(30s), 500ms);
-  const long after_kb = resident_kb(proxy.proc.pid());
-  RecordProperty("bytes_taken", std::to_string(taken));
-  RecordProperty("rss_growth_kb", std::to_string(after_kb - before_kb));
-  EXPECT_LT(taken, kOffered / 4) << "the proxy kept reading from a client whose server never reads";
-  ASSERT_GT(before_kb, 0);
-  EXPECT_LT(after_kb - before_kb, 8 * 1024) << "resident memory grew by " << (after_kb - before_kb) << " kB";
+  for (const bool client_pushes : {true, false}) {
+    SCOPED_TRACE(client_pushes ? "the client pushes, the server never reads" : "the server pushes, the client never reads");
+    test::raw_listener upstream;
+    auto proxy = start_proxy(upstream.port());
+    const long before_kb = resident_kb(proxy.proc.pid());
+    raw_socket client = test::connect_loopback(proxy.port, in(5s));
+    raw_socket server = upstream.accept(in(5s));
+    ASSERT_TRUE(client && server);
+    raw_socket& pusher = client_pushes ? client : server;
+    std::uint64_t taken = 0;
+    while (taken < kOffered) {
+      const std::uint64_t more = pusher.write_until_stuck([](std::uint64_t, std::size_t n) { return std::string(n, 'x'); },
+                                                          in(30s), 500ms);
+      if (more == 0) break;  // stuck: the proxy has stopped reading
+      taken += more;
+    }
+    const long after_kb = resident_kb(proxy.proc.pid());
+    RecordProperty(client_pushes ? "up_bytes_taken" : "down_bytes_taken", std::to_string(taken));
+    RecordProperty(client_pushes ? "up_rss_growth_kb" : "down_rss_growth_kb", std::to_string(after_kb - before_kb));
+    EXPECT_LT(taken, kOffered / 4) << "the proxy kept reading from a side whose peer never reads";
+    ASSERT_GT(before_kb, 0);
+    EXPECT_LT(after_kb - before_kb, 8 * 1024) << "resident memory grew by " << (after_kb - before_kb) << " kB";
+  }
+}
+
+TEST(ProxyCli, OnceForwardsOneConnectionThenExitsWithItsOutcome) {
+  auto server = test::start_tcpkit_server({"sixteen", "server", "127.0.0.1", "-p", "0"});
+  auto proxy = start_proxy(server.port, {"--once"});
+  auto client = test::run_tcpkit({"sixteen", "client", "127.0.0.1", "-p", port_text(proxy.port)});
+  EXPECT_EQ(client.exit_code(), 0) << client.stderr_text();
+  EXPECT_EQ(proxy.proc.wait(10s), 0) << proxy.proc.stderr_text();
+  EXPECT_NE(proxy.proc.stdout_text().find("Served 1 connection: 0 failed, 0 refused"), std::string::npos)
+      << proxy.proc.stdout_text();
 }
 
 TEST(ProxyCli, SigtermStopsTheProxyWithItsSummary) {
