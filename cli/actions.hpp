@@ -8,10 +8,12 @@
 
 #include "common_options.hpp"
 
+#include "tcpkit/shaper.hpp"
 #include "tcpkit/uppercase.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,5 +61,16 @@ struct plot_settings {
 };
 
 int plot_main(const plot_settings& settings);
+
+struct proxy_settings {
+  std::string upstream_host;  // --to HOST:PORT
+  std::uint16_t upstream_port = 0;
+  shaping shape;              // applied to the directions chosen below
+  bool shape_up = true;       // client -> server
+  bool shape_down = true;     // server -> client
+  std::optional<std::uint32_t> seed;  // none: a random seed, logged
+};
+
+int proxy_main(const common_options& options, const proxy_settings& settings);
 
 }  // namespace tcpkit::cli

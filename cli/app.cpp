@@ -20,6 +20,7 @@ void describe_app(CLI::App& app) {
       "Programs: sixteen (alias simple), uppercase, lines. Each has a server and a client role:\n"
       "  tcpkit sixteen server \"\"            tcpkit sixteen client 127.0.0.1\n"
       "Load generator for any server of those programs: tcpkit bench sixteen|uppercase|lines HOST -p PORT\n"
+      "Shaping proxy (partial reads on purpose): tcpkit proxy HOST -p PORT --to HOST:PORT --slice 1 --delay 10\n"
       "Traces: --trace FILE on every server and the uppercase client; tcpkit plot FILE [FILE2] -o chart.svg\n"
       "Numbers are decimal; sizes take K M G T (1024-based) or KB MB GB TB (1000-based); HOST:PORT works.\n"
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 cannot connect/listen, 4 timeout,\n"
@@ -40,6 +41,7 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
   add_lines_command(app, result.run);
   add_bench_command(app, result.run);
   add_plot_command(app, result.run);
+  add_proxy_command(app, result.run);
 
   using outcome = parsed_command_line::outcome;
   command_path path{&app, {}};

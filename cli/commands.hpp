@@ -13,5 +13,6 @@ void add_lines_command(CLI::App& app, action& chosen);
 void add_uppercase_command(CLI::App& app, action& chosen);
 void add_bench_command(CLI::App& app, action& chosen);
 void add_plot_command(CLI::App& app, action& chosen);
+void add_proxy_command(CLI::App& app, action& chosen);
 
 }  // namespace tcpkit::cli

@@ -34,7 +34,8 @@ ENUMS = {
     "closer": {"client", "server"},
     "close_how": {"fin", "reset", "idle_timeout", "stall_timeout", "interrupted", "error"},
     "strategy": {"naive", "threads", "async"},
-    "program": {"sixteen", "uppercase", "lines", "bench"},
+    "program": {"sixteen", "uppercase", "lines", "bench", "proxy"},
+    "flow_end": {"fin", "reset", "close_after", "reset_after", "aborted"},
     "role": {"server", "client"},
     "mode": {"sixteen", "uppercase", "lines"},
     "direction": {"sent", "received"},
@@ -380,6 +381,24 @@ def scenarios(run):
         run.client(f"{program} client", [program, "client", "127.0.0.1", *p], status=3, stdin=b"")
     refused.close()
     run.client("lines client", ["lines", "client", "127.0.0.1", str(run.scratch), *p], status=1, starts=False)
+
+
+    # proxy: an exchange through --slice 1 to a sixteen server, a reset-after cut, a refused upstream.
+    upstream, port, upstream_out = run.server(["sixteen", "server"])
+    proc, proxy_port, out = run.server(["proxy", "--to", f"127.0.0.1:{port}", "--slice", "1", "--up", "--seed", "7"])
+    p = ["-p", str(proxy_port)]
+    run.client("sixteen client", ["sixteen", "client", "127.0.0.1", *p])
+    run.wait_for(out, lambda e: e["event"] == "end" and e.get("conn") == 1, "proxy: the first connection did not end")
+    run.stop(proc, out, "proxy server")
+    proc, proxy_port, out = run.server(["proxy", "--to", f"127.0.0.1:{port}", "--reset-after", "4", "--up"])
+    run.client("sixteen client", ["sixteen", "client", "127.0.0.1", "-p", str(proxy_port)], status=6)
+    run.wait_for(out, lambda e: e["event"] == "end" and e.get("up_end") == "reset_after", "proxy: no reset_after end")
+    run.stop(proc, out, "proxy server")
+    run.stop(upstream, upstream_out, "sixteen server")
+    proc, proxy_port, out = run.server(["proxy", "--to", f"127.0.0.1:{port}"])  # the upstream has gone
+    run.client("sixteen client", ["sixteen", "client", "127.0.0.1", "-p", str(proxy_port)], status=6)
+    run.wait_for(out, lambda e: e["event"] == "error" and e.get("conn") == 1, "proxy: no error for a refused upstream")
+    run.stop(proc, out, "proxy server")
 
 
 def packet_scenarios(run):
