@@ -2,6 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <string_view>
+
 namespace tcpkit::cli {
 
 parsed_command_line parse_command_line(int argc, const char* const* argv) {
@@ -12,9 +15,22 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
       "Programs: sixteen (alias simple), uppercase, lines. Each has a server and a client role:\n"
       "  tcpkit sixteen server \"\"            tcpkit sixteen client 127.0.0.1\n"
       "Load generator for any server of those programs: tcpkit bench sixteen|uppercase|lines HOST -p PORT\n"
+      "Check your own program, case by case: tcpkit check --list; tcpkit check sixteen server -- python3 my.py {port}\n"
       "Traces: --trace FILE on every server and the uppercase client; tcpkit plot FILE [FILE2] -o chart.svg\n"
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 cannot connect/listen, 4 timeout,\n"
-      "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 130 SIGINT.");
+      "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 8 check found a FAILED case,\n"
+      "            130 SIGINT.");
+
+  // `tcpkit check ... -- COMMAND...`: COMMAND is the program under test's own command line, so
+  // tcpkit's parser never sees it (its -p is the program's, not ours).
+  std::vector<std::string> check_command;
+  if (argc > 1 && std::string_view(argv[1]) == "check") {
+    auto dashes = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--"; });
+    if (dashes != argv + argc) {
+      check_command.assign(dashes + 1, argv + argc);
+      argc = static_cast<int>(dashes - argv);
+    }
+  }
 
   parsed_command_line result;
   add_sixteen_command(app, result.run);
@@ -22,6 +38,7 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
   add_uppercase_command(app, result.run);
   add_bench_command(app, result.run);
   add_plot_command(app, result.run);
+  add_check_command(app, result.run, std::move(check_command));
 
   using outcome = parsed_command_line::outcome;
   try {

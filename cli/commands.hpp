@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace tcpkit::cli {
 
@@ -16,5 +18,7 @@ void add_lines_command(CLI::App& app, action& chosen);
 void add_uppercase_command(CLI::App& app, action& chosen);
 void add_bench_command(CLI::App& app, action& chosen);
 void add_plot_command(CLI::App& app, action& chosen);
+// `command` is what followed `--` on the command line: the program under test, never parsed here.
+void add_check_command(CLI::App& app, action& chosen, std::vector<std::string> command);
 
 }  // namespace tcpkit::cli

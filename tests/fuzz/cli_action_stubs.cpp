@@ -16,5 +16,6 @@ int bench_sixteen_main(const common_options&, const bench_settings&) { std::abor
 int bench_uppercase_main(const common_options&, const bench_settings&) { std::abort(); }
 int bench_lines_main(const common_options&, const bench_settings&) { std::abort(); }
 int plot_main(const plot_settings&) { std::abort(); }
+int check_main(const check_settings&) { std::abort(); }
 
 }  // namespace tcpkit::cli
