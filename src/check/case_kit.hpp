@@ -5,6 +5,8 @@
 #include "tcpkit/check/suite.hpp"
 #include "tcpkit/check/wire.hpp"
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -46,5 +48,30 @@ struct client_case {
 
 // Notes a client's exit status and its last output lines.
 void note_exit(case_context& ctx, const client_exit& exit);
+
+}  // namespace tcpkit::check
+
+namespace tcpkit::check {
+
+// The uppercase service's answer to `bytes`: a-z uppercased, every other byte unchanged.
+std::string uppercased(std::string_view bytes);
+
+// A full-duplex uppercase stream: `total` bytes of `block` repeated are sent while replies are
+// read and each byte checked against uppercased(); after the last byte the write side is shut
+// down (when `half_close`) and replies are read until EOF. Never deadlocks: it reads whenever
+// there is something to read.
+struct stream_outcome {
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+  std::uint64_t mismatch_at = UINT64_MAX;  // offset of the first wrong byte
+  unsigned char expected = 0, got = 0;
+  io_end end = io_end::complete;  // how the reading ended: EOF after everything is `complete`
+  double seconds = 0;
+};
+stream_outcome stream_through(connection& c, std::string_view block, std::uint64_t total, clock::time_point deadline,
+                              bool half_close = true);
+
+// "sent N bytes, received M bytes (all checked) in S s, ended by EOF" for the evidence.
+std::string describe(const stream_outcome& s);
 
 }  // namespace tcpkit::check

@@ -195,8 +195,10 @@ std::vector<std::string> last_lines(const std::string& path, std::size_t count, 
   std::istringstream text(read_from(path, offset));
   std::vector<std::string> lines;
   for (std::string line; std::getline(text, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
+    // A progress line redrawn with "\r" shows only its last state on a terminal; so here.
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    if (auto cr = line.rfind('\r'); cr != std::string::npos) line.erase(0, cr + 1);
+    if (line.find_first_not_of(' ') == std::string::npos) continue;
     if (line.size() > 200) line = line.substr(0, 200) + "...";
     lines.push_back(escape_bytes(line));
   }
