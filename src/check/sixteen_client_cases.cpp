@@ -48,7 +48,7 @@ void judge_pieces(case_context& ctx, client_case& run, bool whole, const char* h
   run.peer.close();
   auto exit = run.finish(ctx.within(3s));
   if (!whole) return ctx.fail(fmt::format("the client stopped reading before the reply was complete ({})", how), kRecvAllFix);
-  if (exit.status != 0) return ctx.fail("the client did not exit 0 after a complete reply", kRecvAllFix);
+  if (exit.status != 0) return ctx.fail(fmt::format("the client failed although the whole reply was sent ({})", how), kRecvAllFix);
   if (exit.stdout_text.find(kReply) == std::string::npos) {
     return ctx.fail("the client's output does not show the whole reply", kRecvAllFix);
   }
