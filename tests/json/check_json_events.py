@@ -37,6 +37,7 @@ ENUMS = {
     "program": {"sixteen", "uppercase", "lines", "bench"},
     "role": {"server", "client"},
     "mode": {"sixteen", "uppercase", "lines"},
+    "verdict": {"OK", "FAILED", "NON-STRICT", "INFORMATIONAL"},
 }
 # The unit a key's name must show, by type (unit_exceptions in the schema aside).
 UNIT_NAMES = {
@@ -184,7 +185,7 @@ def check_docs(schema, json_md):
             in_block = False
         elif in_block and line.strip():
             # Examples under "Common shape" are the errors every server shares.
-            stream = {"bench": "bench", "Common": "sixteen server"}.get(section, f"{section} {role}")
+            stream = {"bench": "bench", "check": "check", "Common": "sixteen server"}.get(section, f"{section} {role}")
             if stream not in schema.streams:
                 raise Mismatch(f"docs/JSON.md: an example under '## {section}' belongs to no stream: {line}")
             schema.check(stream, line)
@@ -256,7 +257,10 @@ class Run:
         return events
 
     def client(self, stream, words, *, status=0, stdin=None):
-        result = subprocess.run([self.binary, *words, "--json"], input=stdin, capture_output=True, timeout=TIMEOUT)
+        # `tcpkit check ... -- COMMAND`: --json belongs to tcpkit, before the program's own words.
+        at = words.index("--") if "--" in words else len(words)
+        result = subprocess.run([self.binary, *words[:at], "--json", *words[at:]], input=stdin, capture_output=True,
+                                timeout=TIMEOUT)
         where = f"tcpkit {' '.join(words)} --json"
         if result.returncode != status:
             raise Mismatch(f"{where}: exit status {result.returncode}, expected {status}; stderr: {result.stderr!r}")
@@ -314,6 +318,13 @@ def scenarios(run):
     run.client("lines client", ["lines", "client", "127.0.0.1", *p], stdin=b"short\n" + b"x" * 100 + b"\n", status=6)
     run.client("bench", ["bench", "lines", "127.0.0.1", *p, "--connections", "2", "--bytes", "100K"])
     run.stop(proc, out, "lines server")
+
+    # check: every verdict the suites give, from tcpkit's own server (all OK) and a pinned reply
+    # it does not send (FAILED, exit 8); the text table goes to stderr.
+    own = [run.binary, "sixteen", "server", "{host}", "-p", "{port}"]
+    run.client("check", ["check", "sixteen", "server", "--", *own])
+    run.client("check", ["check", "sixteen", "server", "--case", "exchange", "--expect-reply", "Goodbye, client!", "--", *own],
+               status=8)
 
 
 def main():
