@@ -200,7 +200,10 @@ std::vector<std::string> last_lines(const std::string& path, std::size_t count, 
     if (auto cr = line.rfind('\r'); cr != std::string::npos) line.erase(0, cr + 1);
     if (line.find_first_not_of(' ') == std::string::npos) continue;
     if (line.size() > 200) line = line.substr(0, 200) + "...";
-    lines.push_back(escape_bytes(line));
+    std::string shown = escape_bytes(line);
+    // Quotes stay as printed: these lines are shown, not parsed back.
+    for (auto at = shown.find("\\\""); at != std::string::npos; at = shown.find("\\\"", at + 1)) shown.erase(at, 1);
+    lines.push_back(std::move(shown));
   }
   if (lines.size() > count) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
   return lines;

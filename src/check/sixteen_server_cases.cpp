@@ -121,13 +121,18 @@ void survives(case_context& ctx, const char* what, void (*act)(connection&)) {
     act(bad);
   }
   std::this_thread::sleep_for(100ms);  // time for a fragile server to fall over
-  auto good = connect_to_server(ctx, "a normal client");
-  if (!good.is_open()) return;
+  const char* fix =
+      "An error on one connection (EOFError from recvall, ConnectionResetError) must end only that "
+      "connection: catch it around the code that serves one client, log it, and accept the next.";
+  std::string problem;
+  auto good = connection::open(ctx.server->at(), ctx.within(2s), &problem);
+  if (!good.is_open()) {
+    ctx.note(problem);
+    return ctx.fail(fmt::format("after a peer that {}, the next client could not connect", what), fix);
+  }
   auto reply = sixteen_exchange(ctx, good, sixteen_request(ctx));
-  if (auto problem = sixteen_reply_problem(ctx, reply); !problem.empty()) {
-    return ctx.fail(fmt::format("after a peer that {}, the next client got no reply: {}", what, problem),
-                    "An error on one connection (EOFError from recvall, ConnectionResetError) must end only that "
-                    "connection: catch it around the code that serves one client, log it, and accept the next.");
+  if (problem = sixteen_reply_problem(ctx, reply); !problem.empty()) {
+    return ctx.fail(fmt::format("after a peer that {}, the next client got no reply: {}", what, problem), fix);
   }
   ctx.ok(fmt::format("a peer that {} did not stop the server", what));
 }
@@ -199,6 +204,7 @@ void restart_same_port(case_context& ctx) {
   auto rest = c.recv_until_eof(ctx.within(1s), 4096);  // the server's FIN first: TIME_WAIT is on its side
   ctx.note(fmt::format("waited for the server's close ({}), then closed", to_string(rest.end)));
   c.close();
+  ctx.stops_server = true;
   auto status = ctx.server->stop();
   ctx.note("stopped the server: " + describe_status(status.value_or(0)) + "; starting it again on the same port");
   try {

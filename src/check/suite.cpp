@@ -56,7 +56,13 @@ void judge_server_health(case_context& ctx, std::size_t stderr_start) {
   std::this_thread::sleep_for(50ms);
   if (!server->alive()) {
     ctx.note("the server ended: " + describe_status(server->exit_status().value_or(-1)));
-    if (ctx.result.outcome != verdict::failed) {
+    // Its death is the cause, what the case saw afterwards (no reply, refused) a symptom; a case
+    // that FAILED already keeps its explanation, which names the mistake more precisely.
+    if (ctx.stops_server) {
+      // the case stopped it on purpose and judged the restart itself
+    } else if (ctx.result.outcome == verdict::failed) {
+      ctx.result.summary = "the server died: " + ctx.result.summary;
+    } else {
       ctx.fail("the server died during this case",
                "One client's misbehaviour ended the whole server. Handle each connection's errors (EOF "
                "before 16 bytes, a reset, bytes that do not decode) inside the loop that serves it, log "
@@ -70,7 +76,7 @@ void judge_server_health(case_context& ctx, std::size_t stderr_start) {
 
 case_result run_one(const check_case& c, const check_config& config, server_under_test* server,
                     client_under_test* client) {
-  case_context ctx{config, server, client, clock::now(), {}, {}};
+  case_context ctx{config, server, client, clock::now(), {}, {}, false};
   ctx.deadline = ctx.started + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(config.case_timeout_s));
   std::size_t stderr_start = server ? server->stderr_size() : 0;
   try {

@@ -32,6 +32,7 @@ struct case_context {
   clock::time_point started;
   clock::time_point deadline;  // the case's bound: no wait goes past it
   case_result result;
+  bool stops_server = false;  // the case stops the server itself (restart-same-port)
 
   // `d` from now, but never past the case's bound.
   clock::time_point within(clock::duration d) const { return std::min(after(d), deadline); }
