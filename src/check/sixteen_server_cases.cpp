@@ -204,7 +204,7 @@ void restart_same_port(case_context& ctx) {
   auto rest = c.recv_until_eof(ctx.within(1s), 4096);  // the server's FIN first: TIME_WAIT is on its side
   ctx.note(fmt::format("waited for the server's close ({}), then closed", to_string(rest.end)));
   c.close();
-  ctx.stops_server = true;
+  ctx.death_explained = true;
   auto status = ctx.server->stop();
   ctx.note("stopped the server: " + describe_status(status.value_or(0)) + "; starting it again on the same port");
   try {

@@ -51,14 +51,15 @@ std::vector<const check_case*> select_cases(const check_config& config) {
 void judge_server_health(case_context& ctx, std::size_t stderr_start) {
   auto* server = ctx.server;
   if (server == nullptr || !server->managed()) return;
-  // The case's connections are closed by now; a server that chokes on their closing falls over
-  // within moments, and that belongs to this case, not to the next.
-  std::this_thread::sleep_for(50ms);
+  // The case's connections are closed by now; a server that chokes on them or on their closing
+  // falls over within moments (a Python traceback takes a while on a busy machine), and that
+  // belongs to this case, not to the next.
+  std::this_thread::sleep_for(200ms);
   if (!server->alive()) {
     ctx.note("the server ended: " + describe_status(server->exit_status().value_or(-1)));
     // Its death is the cause, what the case saw afterwards (no reply, refused) a symptom; a case
     // that FAILED already keeps its explanation, which names the mistake more precisely.
-    if (ctx.stops_server) {
+    if (ctx.death_explained) {
       // the case stopped it on purpose and judged the restart itself
     } else if (ctx.result.outcome == verdict::failed) {
       ctx.result.summary = "the server died: " + ctx.result.summary;
@@ -74,6 +75,29 @@ void judge_server_health(case_context& ctx, std::size_t stderr_start) {
   }
 }
 
+// Starts the server under test if it is not running; false (the case FAILED) if it does not
+// listen within 5 s.
+bool start_server(case_context& ctx) {
+  try {
+    auto started = ctx.server->ensure_running(ctx.within(5s));
+    if (!started.empty()) ctx.note(started);
+    return true;
+  } catch (const std::exception& e) {
+    ctx.note(e.what());
+    ctx.fail("the server did not start listening",
+             "tcpkit runs COMMAND with {host} and {port} replaced and waits up to 5 s until it listens there. "
+             "Check the command line, and the program's own messages below.");
+    ctx.death_explained = true;  // never started: there is no death to report
+    return false;
+  }
+}
+
+case_result finish(case_context& ctx, std::size_t stderr_start) {
+  judge_server_health(ctx, stderr_start);
+  ctx.result.seconds = std::chrono::duration<double>(clock::now() - ctx.started).count();
+  return ctx.result;
+}
+
 case_result run_one(const check_case& c, const check_config& config, server_under_test* server,
                     client_under_test* client) {
   case_context ctx{config, server, client, clock::now(), {}, {}, false};
@@ -83,19 +107,14 @@ case_result run_one(const check_case& c, const check_config& config, server_unde
     if (c.needs_command && server && !server->managed()) {
       ctx.informational("not run: needs the server's command line (-- COMMAND), so that tcpkit can restart it");
     } else {
-      if (server) {
-        auto started = server->ensure_running(ctx.within(5s));
-        if (!started.empty()) ctx.note(started);
-      }
+      if (server && !start_server(ctx)) return finish(ctx, stderr_start);
       c.run(ctx);
     }
   } catch (const std::exception& e) {
     ctx.fail(std::string("the case could not complete: ") + e.what(),
              "The program did not behave as the protocol needs at this step; the evidence shows how far it got.");
   }
-  judge_server_health(ctx, stderr_start);
-  ctx.result.seconds = std::chrono::duration<double>(clock::now() - ctx.started).count();
-  return ctx.result;
+  return finish(ctx, stderr_start);
 }
 
 }  // namespace

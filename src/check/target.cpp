@@ -19,7 +19,10 @@ server_under_test::server_under_test(std::vector<std::string> command, const std
 server_under_test::~server_under_test() { stop(); }
 
 std::string server_under_test::ensure_running(clock::time_point deadline) {
-  if (!managed() || alive()) return {};
+  if (!managed()) return {};
+  // Running but not listening: it is still starting, or on its way out after the last case.
+  while (alive() && !is_listening(port_) && clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  if (alive()) return {};
   std::size_t stderr_start = stderr_size();
   started_command_ = substitute(command_, {{"host", "127.0.0.1"}, {"port", std::to_string(port_)}});
   process_ = std::make_unique<child_process>(started_command_, stdout_path_, stderr_path_);

@@ -32,7 +32,9 @@ struct case_context {
   clock::time_point started;
   clock::time_point deadline;  // the case's bound: no wait goes past it
   case_result result;
-  bool stops_server = false;  // the case stops the server itself (restart-same-port)
+  // The case explains a managed server's end itself (it stopped it on purpose, or it never
+  // started), so the runner does not report it as a death.
+  bool death_explained = false;
 
   // `d` from now, but never past the case's bound.
   clock::time_point within(clock::duration d) const { return std::min(after(d), deadline); }
