@@ -17,8 +17,9 @@ struct serve_outcome {
 };
 
 // The seed's server: read what arrives, send it back uppercased, until the client's EOF. With
-// `trickle`, each reply goes out a byte at a time. A send that makes no progress for 1 s while
-// the client still has bytes coming is the naive client's deadlock, seen from this side.
+// `trickle`, each reply goes out a byte at a time. A send that makes no progress for 2 s while
+// the client still has bytes coming is the naive client's deadlock, seen from this side (2 s,
+// not less: a busy machine may pause a correct client for a moment).
 serve_outcome serve(case_context& ctx, connection& peer, clock::duration trickle = {}) {
   serve_outcome o;
   for (;;) {
@@ -33,11 +34,11 @@ serve_outcome serve(case_context& ctx, connection& peer, clock::duration trickle
     for (std::size_t at = 0; at < reply.size();) {
       std::size_t n = trickle.count() > 0 ? 1 : reply.size();
       std::size_t put = 0;
-      auto end = peer.send(std::string_view(reply).substr(at, n), ctx.within(1s), &put);
+      auto end = peer.send(std::string_view(reply).substr(at, n), ctx.within(2s), &put);
       at += put;
       o.sent += put;
       if (end == io_end::timeout) {
-        ctx.note(fmt::format("our send made no progress for 1 s: {} bytes queued in our send buffer, {} bytes of the "
+        ctx.note(fmt::format("our send made no progress for 2 s: {} bytes queued in our send buffer, {} bytes of the "
                              "client's in our receive buffer, the client's window {} bytes",
                              peer.queued_to_send(), peer.queued_to_read(), peer.peer_window()));
         o.deadlocked = peer.queued_to_read() > 0;
