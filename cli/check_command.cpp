@@ -34,12 +34,14 @@ void add_check_command(CLI::App& app, action& chosen, std::vector<std::string> c
   check->add_option("role", settings.role, "server | client")->check(CLI::IsMember({"server", "client"}));
   check->add_option("host", settings.host, "where the server under test listens (with -p PORT)");
   auto* port = check->add_option("-p,--port", settings.port, "the running server's port")->check(CLI::Range(1, 65535));
-  check->add_option("--case", settings.case_pattern, "run only the cases matching PATTERN (a glob, or part of an id)");
+  check->add_option("--case", settings.case_pattern, "run only the cases matching PATTERN (a glob, or part of an id)")
+      ->type_name("PATTERN");
   check->add_option("--case-timeout", settings.case_timeout_s, "the bound on any one case, seconds (default 20)")
+      ->type_name("SECONDS")
       ->check(CLI::Range(1.0, 600.0));
   check->add_flag("--json", settings.json, "one NDJSON `case` event per case and an `end` event (docs/JSON.md)");
-  check->add_option("--junit", settings.junit_path, "also write JUnit XML to FILE (one testcase per case)");
-  check->add_option("--html", settings.html_path, "also write one self-contained HTML page to FILE");
+  check->add_option("--junit", settings.junit_path, "also write JUnit XML to FILE (one testcase per case)")->type_name("FILE");
+  check->add_option("--html", settings.html_path, "also write one self-contained HTML page to FILE")->type_name("FILE");
   check->add_flag("-q,--quiet", settings.quiet, "print only the cases that are not OK, and the totals");
   static std::string message, reply;
   auto* message_option = check->add_option("--message", message, "sixteen: the exact request the client under test must send");

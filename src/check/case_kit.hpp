@@ -1,5 +1,6 @@
 // Small helpers the suites share: connecting with evidence, showing bytes, the sixteen
-// exchange, and running a client command against a server that tcpkit plays.
+// exchange, running a client command against a server that tcpkit plays, and the uppercase
+// stream (stream_through.cpp).
 #pragma once
 
 #include "tcpkit/check/suite.hpp"
@@ -48,10 +49,6 @@ struct client_case {
 
 // Notes a client's exit status and its last output lines.
 void note_exit(case_context& ctx, const client_exit& exit);
-
-}  // namespace tcpkit::check
-
-namespace tcpkit::check {
 
 // The uppercase service's answer to `bytes`: a-z uppercased, every other byte unchanged.
 std::string uppercased(std::string_view bytes);
