@@ -204,6 +204,7 @@ void restart_same_port(case_context& ctx) {
   auto rest = c.recv_until_eof(ctx.within(1s), 4096);  // the server's FIN first: TIME_WAIT is on its side
   ctx.note(fmt::format("waited for the server's close ({}), then closed", to_string(rest.end)));
   c.close();
+  ctx.note(fmt::format("connections in TIME_WAIT on the server's port: {}", count_time_wait(ctx.server->port())));
   ctx.death_explained = true;
   auto status = ctx.server->stop();
   ctx.note("stopped the server: " + describe_status(status.value_or(0)) + "; starting it again on the same port");

@@ -279,9 +279,13 @@ std::uint16_t pick_free_port() {
   return port;
 }
 
-bool is_listening(std::uint16_t port) {
+namespace {
+
+// Sockets whose local port is `port` in the kernel state `state` ("0A" LISTEN, "06" TIME_WAIT).
+int count_in_state(std::uint16_t port, const char* state_code) {
   char wanted[8];
   std::snprintf(wanted, sizeof wanted, ":%04X", port);
+  int count = 0;
   for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
     std::ifstream table(path);
     std::string line;
@@ -290,10 +294,16 @@ bool is_listening(std::uint16_t port) {
       std::istringstream fields(line);
       std::string slot, local, remote, state;
       fields >> slot >> local >> remote >> state;
-      if (state == "0A" && local.size() > 5 && local.compare(local.size() - 5, 5, wanted) == 0) return true;
+      if (state == state_code && local.size() > 5 && local.compare(local.size() - 5, 5, wanted) == 0) ++count;
     }
   }
-  return false;
+  return count;
 }
+
+}  // namespace
+
+bool is_listening(std::uint16_t port) { return count_in_state(port, "0A") > 0; }
+
+int count_time_wait(std::uint16_t port) { return count_in_state(port, "06"); }
 
 }  // namespace tcpkit::check

@@ -25,6 +25,8 @@ class server_under_test {
 
   bool managed() const noexcept { return !command_.empty(); }
   const address& at() const noexcept { return at_; }
+  // The port tcpkit gave a managed server (0 for one already running).
+  std::uint16_t port() const noexcept { return port_; }
 
   // Starts the server unless it runs; returns what happened for the evidence ("" if it was
   // running). Throws tcpkit::error if it does not listen within `deadline` (its stderr's last
