@@ -1,6 +1,7 @@
 // sixteen.server.*: tcpkit plays the clients of the sixteen-octet exchange.
 #include "case_kit.hpp"
 #include "cases.hpp"
+#include "tcpkit/check/socket_table.hpp"
 
 #include <fmt/format.h>
 

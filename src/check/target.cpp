@@ -1,4 +1,5 @@
 #include "tcpkit/check/target.hpp"
+#include "tcpkit/check/socket_table.hpp"
 
 #include "tcpkit/errors.hpp"
 

@@ -2,6 +2,7 @@
 // the captured output's tail, and the reports' escaping.
 #include "tcpkit/check/program.hpp"
 #include "tcpkit/check/reporters.hpp"
+#include "tcpkit/check/socket_table.hpp"
 #include "tcpkit/check/suite.hpp"
 #include "tcpkit/check/wire.hpp"
 

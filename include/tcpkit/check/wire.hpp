@@ -112,11 +112,6 @@ class refusing_port {
 // A free port on 127.0.0.1 for a server that tcpkit starts (the kernel's choice, released).
 std::uint16_t pick_free_port();
 
-// Whether something listens at `port` (read from /proc/net/tcp and tcp6, so no connection is
-// made: a probe connection would itself be a client that a fragile server may choke on).
-bool is_listening(std::uint16_t port);
-// How many connections whose local port is `port` are in TIME_WAIT (same source).
-int count_time_wait(std::uint16_t port);
 
 // A deadline `d` from now.
 inline clock::time_point after(clock::duration d) { return clock::now() + d; }
