@@ -11,6 +11,7 @@ namespace {
 constexpr const char* kStyle =
     "body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
     "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}"
+    "td:first-child,td:last-child{white-space:nowrap}"
     ".OK{background:#dfd}.FAILED{background:#fcc}.NON-STRICT{background:#ffd}.INFORMATIONAL{background:#def}"
     "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}details{margin:.8em 0}summary{cursor:pointer}";
 
