@@ -26,7 +26,8 @@ class text_sink final : public case_sink {
       if (r.outcome != verdict::ok) print_details(*c, r);
     }
     auto n = count_verdicts(all);
-    fmt::print(out_, "\n{} cases: {} OK, {} FAILED, {} NON-STRICT, {} INFORMATIONAL in {:.1f} s\n", all.size(), n.ok,
+    fmt::print(out_, "\n{} case{}: {} OK, {} FAILED, {} NON-STRICT, {} INFORMATIONAL in {:.1f} s\n", all.size(),
+               all.size() == 1 ? "" : "s", n.ok,
                n.failed, n.non_strict, n.informational, seconds);
     std::fflush(out_);
   }
