@@ -5,7 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 namespace tcpkit::cli {
 namespace {
@@ -21,6 +24,8 @@ void describe_app(CLI::App& app) {
       "  tcpkit sixteen server \"\"            tcpkit sixteen client 127.0.0.1\n"
       "Load generator for any server of those programs: tcpkit bench sixteen|uppercase|lines HOST -p PORT\n"
       "Shaping proxy (partial reads on purpose): tcpkit proxy HOST -p PORT --to HOST:PORT --slice 1 --delay 10\n"
+      "Check your own program, case by case: tcpkit check --list\n"
+      "  tcpkit check sixteen server -- python3 my_server.py {host} {port}   (docs/CHECK.md)\n"
       "Traces: --trace FILE on every server and the uppercase client; tcpkit plot FILE [FILE2] -o chart.svg\n"
       "Numbers are decimal; sizes take K M G T (1024-based) or KB MB GB TB (1000-based); HOST:PORT works.\n"
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 cannot connect/listen, 4 timeout,\n"
@@ -35,6 +40,17 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
   CLI::App app("tcpkit: the classic TCP client/server programs, done properly", "tcpkit");
   describe_app(app);
 
+  // `tcpkit check ... -- COMMAND...`: COMMAND is the program under test's own command line, so
+  // tcpkit's parser never sees it (its -p is the program's, not ours).
+  std::vector<std::string> check_command;
+  if (argc > 1 && std::string_view(argv[1]) == "check") {
+    auto dashes = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--"; });
+    if (dashes != argv + argc) {
+      check_command.assign(dashes + 1, argv + argc);
+      argc = static_cast<int>(dashes - argv);
+    }
+  }
+
   parsed_command_line result;
   add_sixteen_command(app, result.run);
   add_uppercase_command(app, result.run);
@@ -42,6 +58,7 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
   add_bench_command(app, result.run);
   add_plot_command(app, result.run);
   add_proxy_command(app, result.run);
+  add_check_command(app, result.run, std::move(check_command));
 
   using outcome = parsed_command_line::outcome;
   command_path path{&app, {}};

@@ -6,6 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <vector>
+
 namespace tcpkit::cli {
 
 void add_sixteen_command(CLI::App& app, action& chosen);
@@ -14,5 +17,7 @@ void add_uppercase_command(CLI::App& app, action& chosen);
 void add_bench_command(CLI::App& app, action& chosen);
 void add_plot_command(CLI::App& app, action& chosen);
 void add_proxy_command(CLI::App& app, action& chosen);
+// `command` is what followed `--` on the command line: the program under test, never parsed here.
+void add_check_command(CLI::App& app, action& chosen, std::vector<std::string> command);
 
 }  // namespace tcpkit::cli

@@ -17,5 +17,6 @@ int bench_uppercase_main(const common_options&, const bench_settings&) { std::ab
 int bench_lines_main(const common_options&, const bench_settings&) { std::abort(); }
 int plot_main(const plot_settings&) { std::abort(); }
 int proxy_main(const common_options&, const proxy_settings&) { std::abort(); }
+int check_main(const check_settings&) { std::abort(); }
 
 }  // namespace tcpkit::cli

@@ -39,6 +39,7 @@ ENUMS = {
     "role": {"server", "client"},
     "mode": {"sixteen", "uppercase", "lines"},
     "direction": {"sent", "received"},
+    "verdict": {"OK", "FAILED", "NON-STRICT", "INFORMATIONAL"},
 }
 # The unit a key's name must show, by type (unit_exceptions in the schema aside).
 UNIT_NAMES = {
@@ -193,7 +194,7 @@ def check_docs(schema, json_md):
         elif in_block and line.strip():
             # Examples under "Common shape" are the errors every server shares.
             # Examples under "Packets" are a sixteen client's segments.
-            stream = {"bench": "bench", "Common": "sixteen server", "Packets": "sixteen client"}.get(section, f"{section} {role}")
+            stream = {"bench": "bench", "check": "check", "Common": "sixteen server", "Packets": "sixteen client"}.get(section, f"{section} {role}")
             if stream not in schema.streams:
                 raise Mismatch(f"docs/JSON.md: an example under '## {section}' belongs to no stream: {line}")
             schema.check(stream, line)
@@ -267,12 +268,15 @@ class Run:
     def client(self, stream, words, *, status=0, stdin=None, starts=True):
         """Runs a client; its stream must begin with `start` (unless refused before it starts) and end
         with `end`, whose exit_status (present when the run failed) is the process's."""
-        result = subprocess.run([self.binary, *words, "--json"], input=stdin, capture_output=True, timeout=TIMEOUT)
+        # `tcpkit check ... -- COMMAND`: --json belongs to tcpkit, before the program's own words.
+        at = words.index("--") if "--" in words else len(words)
+        result = subprocess.run([self.binary, *words[:at], "--json", *words[at:]], input=stdin, capture_output=True,
+                                timeout=TIMEOUT)
         where = f"tcpkit {' '.join(words)} --json"
         if result.returncode != status:
             raise Mismatch(f"{where}: exit status {result.returncode}, expected {status}; stderr: {result.stderr!r}")
         events = self.lines_of(stream, result.stdout.decode(errors="replace"), where)
-        if stream == "bench":
+        if stream in ("bench", "check"):  # a load or a suite: no connection of its own to start and end
             return events
         if not events or (events[0]["event"] == "start") != starts:
             raise Mismatch(f"{where}: the first event is not {'start' if starts else 'the error'}: {events[:1]}")
@@ -399,6 +403,13 @@ def scenarios(run):
     run.client("sixteen client", ["sixteen", "client", "127.0.0.1", "-p", str(proxy_port)], status=6)
     run.wait_for(out, lambda e: e["event"] == "error" and e.get("conn") == 1, "proxy: no error for a refused upstream")
     run.stop(proc, out, "proxy server")
+
+    # check: every verdict the suites give, from tcpkit's own server (all OK) and a pinned reply
+    # it does not send (FAILED, exit 8); the text table goes to stderr.
+    own = [run.binary, "sixteen", "server", "{host}", "-p", "{port}"]
+    run.client("check", ["check", "sixteen", "server", "--", *own])
+    run.client("check", ["check", "sixteen", "server", "--case", "exchange", "--expect-reply", "Goodbye, client!", "--", *own],
+               status=8)
 
 
 def packet_scenarios(run):
