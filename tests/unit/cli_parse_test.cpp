@@ -84,6 +84,16 @@ int bench_lines_main(const common_options& o, const bench_settings& settings) {
   return 0;
 }
 int plot_main(const plot_settings&) { return record("plot", {}); }
+int proxy_main(const common_options& o, const proxy_settings& settings) {
+  record("proxy", o);
+  last_run.text = settings.upstream_host;
+  return 0;
+}
+int check_main(const check_settings& settings) {
+  record("check", {});
+  last_run.text = settings.program + " " + settings.role;
+  return 0;
+}
 
 }  // namespace tcpkit::cli
 
