@@ -21,10 +21,6 @@ namespace {
 // An acknowledgement is one short line; a server that says more is not a lines server.
 constexpr std::size_t kMaxReply = 4096;
 
-// Once the acknowledgement is in, nothing more is expected: the close waits only this long for
-// the server's FIN (so that the summary can say who closed), not the full drain.
-constexpr clock::duration kDrainAfterReply = std::chrono::milliseconds(250);
-
 asio::awaitable<void> wait_forever() {
   asio::steady_timer never(co_await asio::this_coro::executor, clock::time_point::max());
   co_await never.async_wait(asio::use_awaitable);
@@ -72,13 +68,15 @@ asio::awaitable<void> send_input(tcp::socket& socket, byte_source& input, idle_d
   state.sent_all = !state.send_error;
 }
 
-// Reads what the server sends: until its EOF, or (expecting an acknowledgement) until one whole
-// line has come, since the acknowledgement is one line and a server may keep its side open
-// after it.
+// Reads what the server sends: until its EOF, or (expecting an acknowledgement) until the first
+// line is one, since the acknowledgement is one line and a server may keep its side open after
+// it. Any other first line (a refusal) is followed by the server's close: read on to it, so that
+// the summary says who closed first. After an acknowledgement, the graceful close still waits
+// (within its drain) for the server's EOF: the server's close says it is done.
 asio::awaitable<void> receive_reply(tcp::socket& socket, idle_deadline& idle, bool expect_ack, exchange_state& state) {
   std::array<char, 1024> chunk;
   while (state.reply.size() <= kMaxReply) {
-    if (expect_ack && state.reply.find('\n') != std::string::npos) co_return;
+    if (expect_ack && state.reply.find('\n') != std::string::npos && parse_ack(first_line(state.reply))) co_return;
     std::error_code ec;
     const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::eof) {
@@ -247,7 +245,7 @@ asio::awaitable<lines_client_result> run_connected(tcp::socket& socket, const li
   if (!state.reply.empty()) {
     report.emit({event_type::progress, "The server said {reply}", {{"reply", payload{std::string(first_line(state.reply))}}}});
   }
-  co_await async_graceful_close(socket, options.expect_ack ? kDrainAfterReply : kDefaultDrain, &closing);
+  co_await async_graceful_close(socket, kDefaultDrain, &closing);
   summarize();
   report_end(report, options, result, peer, first_line(state.reply), closing);
   co_return result;
