@@ -12,7 +12,7 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
       "Programs: sixteen (alias simple), uppercase, lines. Each has a server and a client role:\n"
       "  tcpkit sixteen server \"\"            tcpkit sixteen client 127.0.0.1\n"
       "Load generator for any server of those programs: tcpkit bench sixteen|uppercase|lines HOST -p PORT\n"
-      "Shaping proxy (partial reads on purpose): tcpkit proxy HOST -p PORT --to HOST:PORT --slice 1 --delay 10\n"
+      "Shaping proxy (partial reads on purpose): tcpkit proxy HOST -p PORT --to HOST:PORT --slice 1\n"
       "Traces: --trace FILE on every server and the uppercase client; tcpkit plot FILE [FILE2] -o chart.svg\n"
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 cannot connect/listen, 4 timeout,\n"
       "            5 name resolution, 6 peer broke the exchange, 7 deadlock, 130 SIGINT.");
