@@ -23,7 +23,7 @@ void describe_app(CLI::App& app) {
       "Programs: sixteen (alias simple), uppercase, lines. Each has a server and a client role:\n"
       "  tcpkit sixteen server \"\"            tcpkit sixteen client 127.0.0.1\n"
       "Load generator for any server of those programs: tcpkit bench sixteen|uppercase|lines HOST -p PORT\n"
-      "Shaping proxy (partial reads on purpose): tcpkit proxy HOST -p PORT --to HOST:PORT --slice 1 --delay 10\n"
+      "Shaping proxy (partial reads on purpose): tcpkit proxy HOST -p PORT --to HOST:PORT --slice 1\n"
       "Check your own program, case by case: tcpkit check --list\n"
       "  tcpkit check sixteen server -- python3 my_server.py {host} {port}   (docs/CHECK.md)\n"
       "Traces: --trace FILE on every server and the uppercase client; tcpkit plot FILE [FILE2] -o chart.svg\n"

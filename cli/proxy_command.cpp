@@ -16,6 +16,11 @@ namespace {
 
 constexpr double kMaxMilliseconds = 86'400'000;  // a day: --delay and --latency
 
+// --slice without --delay pauses this long after each write. Slices written back to back reach
+// the receiver's buffer faster than it reads, and it gets them merged again in one recv() (16
+// one-byte writes to a Python recv() loop: one to 13 reads); a pause lets it read each one.
+constexpr double kSliceDelayMilliseconds = 10;
+
 // Digits only, at least 1 and at most the proxy's buffer (a bigger slice could never be filled).
 std::optional<std::size_t> parse_slice_size(std::string_view text) {
   std::size_t value = 0;
@@ -53,7 +58,7 @@ clock::duration milliseconds(double ms) {
 struct proxy_flags {
   std::string to;
   std::string slice;
-  double delay_ms = 0;
+  std::optional<double> delay_ms;
   double latency_ms = 0;
   std::uint64_t rate = 0;
   std::optional<std::uint64_t> close_after;
@@ -67,7 +72,7 @@ proxy_settings to_settings(const proxy_flags& flags) {
   proxy_settings settings;
   std::tie(settings.upstream_host, settings.upstream_port) = parse_destination(flags.to).value();  // checked
   if (!flags.slice.empty()) std::tie(settings.shape.slice_min, settings.shape.slice_max) = parse_slice(flags.slice).value();
-  settings.shape.delay = milliseconds(flags.delay_ms);
+  settings.shape.delay = milliseconds(flags.delay_ms.value_or(flags.slice.empty() ? 0 : kSliceDelayMilliseconds));
   settings.shape.latency = milliseconds(flags.latency_ms);
   settings.shape.rate_bytes_per_s = flags.rate;
   settings.shape.close_after = flags.close_after;
@@ -81,8 +86,12 @@ proxy_settings to_settings(const proxy_flags& flags) {
 void add_shaping_options(CLI::App& command, proxy_flags& flags) {
   const CLI::Validator slice([](std::string& text) { return parse_slice(text) ? "" : "expected N or N-M, 1 <= N <= M <= 65536"; },
                              "N[-M]");
-  command.add_option("--slice", flags.slice, "forward in writes of N bytes, or of N to M bytes chosen at random")->check(slice);
-  command.add_option("--delay", flags.delay_ms, "milliseconds to pause after every write")->check(CLI::Range(0.0, kMaxMilliseconds));
+  command.add_option("--slice", flags.slice,
+                     "forward in writes of N bytes, or of N to M bytes chosen at random, 10 ms apart unless --delay says "
+                     "otherwise (so that each reaches the receiver's recv() on its own)")
+      ->check(slice);
+  command.add_option("--delay", flags.delay_ms, "milliseconds to pause after every write (default 0; 10 with --slice)")
+      ->check(CLI::Range(0.0, kMaxMilliseconds));
   command.add_option("--latency", flags.latency_ms, "milliseconds every byte is held before it is forwarded")
       ->check(CLI::Range(0.0, kMaxMilliseconds));
   command.add_option("--rate", flags.rate, "forward at most this many bytes per second (suffixes K, M)")
@@ -118,7 +127,7 @@ void add_proxy_command(CLI::App& app, action& chosen) {
   proxy->footer(
       "Shaping applies to both directions unless --up or --down is given. The close passes through as it came:\n"
       "a FIN as a half-close, a reset as a reset.\nExamples:\n"
-      "  tcpkit proxy 127.0.0.1 -p 1061 --to 127.0.0.1:1060 --slice 1 --delay 10 --down   # one byte per recv()\n"
+      "  tcpkit proxy 127.0.0.1 -p 1061 --to 127.0.0.1:1060 --slice 1 --down              # one byte per recv()\n"
       "  tcpkit proxy 127.0.0.1 -p 1061 --to 127.0.0.1:1060 --slice 1-5 --seed 7          # reproducible random slices\n"
       "  tcpkit proxy :: -p 1061 --to [::1]:1060 --rate 100K --latency 50\n"
       "  tcpkit proxy 127.0.0.1 -p 1061 --to 127.0.0.1:1060 --reset-after 8 --up          # the server sees a reset");

@@ -87,7 +87,8 @@ process run_python(const std::vector<std::string>& args) {
 
 TEST(ProxyCli, SliceOneMakesTheServerNeedARecvPerByte) {
   test::raw_listener upstream;
-  auto proxy = start_proxy(upstream.port(), {"--slice", "1", "--delay", "10"});
+  // --slice alone: its default pause (10 ms) lets the server read each byte on its own.
+  auto proxy = start_proxy(upstream.port(), {"--slice", "1"});
   auto served = std::async(std::launch::async, [&] { return serve_counting(upstream, in(15s)); });
   raw_socket client = test::connect_loopback(proxy.port, in(5s));
   ASSERT_TRUE(client);
