@@ -300,7 +300,7 @@ class Scene:
         try:
             for line in self.directives():
                 self.run_line(line)
-            self.pump(lambda: True, 0, "reading")
+            self.pump(lambda: True, 5, "reading what is left")  # until nothing more is ready
             self.span = "end"
         finally:
             self.close()
