@@ -1,5 +1,6 @@
 #include "tcpkit/report.hpp"
 
+#include "json_object.hpp"
 #include "tcpkit/escape.hpp"
 
 #include <fmt/args.h>
@@ -40,59 +41,28 @@ std::string render_text(const event& e) {
   return fmt::vformat(e.text, args);
 }
 
-std::string json_quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (byte) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (byte >= 0x20 && byte < 0x7f) {
-          out += c;
-        } else {
-          out += "\\u00";
-          out += kHex[byte >> 4];
-          out += kHex[byte & 0xf];
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string json_quote(std::string_view bytes) { return json_payload(bytes); }
 
 std::string render_json(const event& e) {
-  std::string out = fmt::format(R"({{"event":"{}","schema_version":{})", to_string(e.type),
-                                json_reporter::kSchemaVersion);
+  json_object json;
+  json.text("event", to_string(e.type)).number("schema_version", std::int64_t{json_reporter::kSchemaVersion});
   for (const auto& f : e.fields) {
-    out += ',';
-    out += json_quote(f.key);
-    out += ':';
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, payload>) {
-            out += json_quote(v.bytes);
+            json.payload(f.key, v.bytes);
           } else if constexpr (std::is_same_v<T, std::string>) {
-            out += json_quote(v);
+            json.text(f.key, v);
           } else if constexpr (std::is_same_v<T, bool>) {
-            out += v ? "true" : "false";
-          } else if constexpr (std::is_same_v<T, double>) {
-            out += fmt::format("{:.6g}", v);
+            json.boolean(f.key, v);
           } else {
-            out += fmt::to_string(v);
+            json.number(f.key, v);
           }
         },
         f.value);
   }
-  out += '}';
-  return out;
+  return json.str();
 }
 
 void file_stream::write(std::string_view text) {

@@ -21,7 +21,8 @@ enum class event_type { start, connection, progress, end, error, session, note, 
 
 std::string_view to_string(event_type type) noexcept;
 
-// Bytes from the wire, shown escaped and quoted in text, and as a JSON string in JSON.
+// Bytes from the wire, shown escaped and quoted in text, and in JSON as a string of \u00XX
+// escapes (json_quote), never as UTF-8 text: the bytes need not be text at all.
 struct payload {
   std::string bytes;
 };
@@ -134,11 +135,13 @@ class tee_reporter final : public reporter {
 // The human text of an event: its template with the fields filled in.
 std::string render_text(const event& e);
 
-// One JSON object, without the trailing newline.
+// One JSON object, without the trailing newline: `std::string` fields as UTF-8 text (an
+// invalid sequence becomes U+FFFD), `payload` fields as json_quote() writes them.
 std::string render_json(const event& e);
 
-// A JSON string literal (with quotes). Bytes outside printable ASCII become \u00XX escapes,
-// so any payload yields valid JSON.
-std::string json_quote(std::string_view text);
+// A payload's JSON string literal (with quotes), as render_json writes it: bytes outside
+// printable ASCII become \u00XX escapes (\n \r \t aside), so any bytes yield valid JSON.
+// Text fields are not written this way: render_json writes them as UTF-8 (docs/JSON.md).
+std::string json_quote(std::string_view bytes);
 
 }  // namespace tcpkit

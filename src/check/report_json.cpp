@@ -3,6 +3,8 @@
 
 #include "tcpkit/report.hpp"
 
+#include "../json_object.hpp"
+
 #include <fmt/format.h>
 
 namespace tcpkit::check {
@@ -19,25 +21,30 @@ class json_sink final : public case_sink {
   json_sink(std::FILE* out, std::string suite) : out_(out), suite_(std::move(suite)) {}
 
   void on_case(const check_case& c, const case_result& r) override {
-    fmt::print(out_,
-               "{{\"event\":\"case\",\"schema_version\":1,\"suite\":{},\"id\":{},\"verdict\":{},\"title\":{},"
-               "\"lesson\":{},\"summary\":{},\"explanation\":{},\"evidence\":{},\"seconds\":{:.3f}}}\n",
-               json_quote(suite_), json_quote(c.id), json_quote(to_string(r.outcome)), json_quote(c.title),
-               json_quote(c.lesson), json_quote(r.summary), json_quote(r.explanation), json_quote(joined(r.evidence)),
-               r.seconds);
-    std::fflush(out_);
+    json_object json;
+    json.text("event", "case").number("schema_version", std::int64_t{json_reporter::kSchemaVersion});
+    json.text("suite", suite_).text("id", c.id).text("verdict", to_string(r.outcome)).text("title", c.title);
+    json.text("lesson", c.lesson).text("summary", r.summary).text("explanation", r.explanation);
+    json.text("evidence", joined(r.evidence)).fixed("seconds", r.seconds, 3);
+    write_line(json);
   }
 
   void on_end(const std::vector<std::pair<const check_case*, case_result>>& all, double seconds) override {
     auto n = count_verdicts(all);
-    fmt::print(out_,
-               "{{\"event\":\"end\",\"schema_version\":1,\"suite\":{},\"cases\":{},\"ok\":{},\"failed\":{},"
-               "\"non_strict\":{},\"informational\":{},\"seconds\":{:.3f}}}\n",
-               json_quote(suite_), all.size(), n.ok, n.failed, n.non_strict, n.informational, seconds);
-    std::fflush(out_);
+    json_object json;
+    json.text("event", "end").number("schema_version", std::int64_t{json_reporter::kSchemaVersion});
+    json.text("suite", suite_).number("cases", std::uint64_t{all.size()}).number("ok", std::uint64_t{n.ok});
+    json.number("failed", std::uint64_t{n.failed}).number("non_strict", std::uint64_t{n.non_strict});
+    json.number("informational", std::uint64_t{n.informational}).fixed("seconds", seconds, 3);
+    write_line(json);
   }
 
  private:
+  void write_line(const json_object& json) {
+    fmt::print(out_, "{}\n", json.str());
+    std::fflush(out_);
+  }
+
   std::FILE* out_;
   std::string suite_;
 };

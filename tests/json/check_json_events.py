@@ -275,7 +275,11 @@ class Run:
         where = f"tcpkit {' '.join(words)} --json"
         if result.returncode != status:
             raise Mismatch(f"{where}: exit status {result.returncode}, expected {status}; stderr: {result.stderr!r}")
-        events = self.lines_of(stream, result.stdout.decode(errors="replace"), where)
+        try:
+            text = result.stdout.decode()  # strict: text fields are UTF-8, payloads ASCII escapes
+        except UnicodeDecodeError as e:
+            raise Mismatch(f"{where}: the JSON stream is not UTF-8 ({e})")
+        events = self.lines_of(stream, text, where)
         if stream in ("bench", "check"):  # a load or a suite: no connection of its own to start and end
             return events
         if not events or (events[0]["event"] == "start") != starts:
@@ -359,6 +363,7 @@ def scenarios(run):
     run.client("lines client", ["lines", "client", "127.0.0.1", *p], stdin=b"from stdin\n")
     run.client("lines client", ["lines", "client", "127.0.0.1", *p], stdin=b"short\n" + b"x" * 100 + b"\n", status=6)
     run.client("bench", ["bench", "lines", "127.0.0.1", *p, "--connections", "2", "--bytes", "100K"])
+    utf8_text(run, p)
     run.stop(proc, out, "lines server")
 
     # A server that cannot listen (the port is taken): its error and end are its only events.
@@ -410,6 +415,23 @@ def scenarios(run):
     run.client("check", ["check", "sixteen", "server", "--", *own])
     run.client("check", ["check", "sixteen", "server", "--case", "exchange", "--expect-reply", "Goodbye, client!", "--", *own],
                status=8)
+
+
+def utf8_text(run, p):
+    """Text fields are UTF-8: a FILE named café.txt is "café.txt" (not the bytes escaped one by one,
+    "caf\\u00c3\\u00a9.txt", which reads back as cafÃ©.txt); a name that is not UTF-8 (Latin-1
+    café) has U+FFFD in place of the invalid byte; an error's message is text too."""
+    for name, shown in ((b"caf\xc3\xa9.txt", "café.txt"), (b"caf\xe9.txt", "caf\ufffd.txt")):
+        path = os.fsencode(run.scratch) + b"/" + name
+        Path(os.fsdecode(path)).write_bytes(b"one line\n")
+        events = run.client("lines client", ["lines", "client", "127.0.0.1", os.fsdecode(path), *p])
+        inputs = [e["input"] for e in events if "input" in e]
+        if inputs != [f"{run.scratch}/{shown}"] * 2:
+            raise Mismatch(f"lines client {name!r}: start and connection should say input {shown!r}: {inputs}")
+    events = run.client("lines client", ["lines", "client", "127.0.0.1", str(run.scratch / "naïve.txt"), *p],
+                        status=1, starts=False)
+    if "naïve.txt" not in events[-2]["message"]:
+        raise Mismatch(f"lines client: the error does not name naïve.txt in UTF-8: {events[-2]}")
 
 
 def packet_scenarios(run):

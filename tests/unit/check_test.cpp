@@ -89,5 +89,29 @@ TEST(Check, ReportsEscapeWhatTheProgramPrinted) {
   std::filesystem::remove(html);
 }
 
+// Issue 14: the JSON report's text was escaped byte by byte ("caf\u00c3\u00a9"); seconds keep 3 decimals.
+TEST(Check, JsonReportIsUtf8TextWithMillisecondSeconds) {
+  check_case c{"sixteen.server.exchange", "a caf\xc3\xa9", "a & b", false, [](case_context&) {}};
+  case_result r;
+  r.outcome = verdict::failed;
+  r.summary = "got \"x\"";
+  r.evidence = {"+0.000 s  caf\xc3\xa9", "+0.100 s  \x01\xff"};
+  r.seconds = 0.5;
+  std::FILE* file = std::tmpfile();
+  auto sink = make_json_sink(file, "sixteen.server");
+  sink->on_case(c, r);
+  sink->on_end({{&c, r}}, 1.25);
+  std::rewind(file);
+  std::string text;
+  for (int ch; (ch = std::fgetc(file)) != EOF;) text += static_cast<char>(ch);
+  std::fclose(file);
+  EXPECT_EQ(text,
+            "{\"event\":\"case\",\"schema_version\":1,\"suite\":\"sixteen.server\",\"id\":\"sixteen.server.exchange\","
+            "\"verdict\":\"FAILED\",\"title\":\"a caf\xc3\xa9\",\"lesson\":\"a & b\",\"summary\":\"got \\\"x\\\"\","
+            "\"explanation\":\"\",\"evidence\":\"+0.000 s  caf\xc3\xa9\\n+0.100 s  \\u0001\xef\xbf\xbd\",\"seconds\":0.500}\n"
+            "{\"event\":\"end\",\"schema_version\":1,\"suite\":\"sixteen.server\",\"cases\":1,\"ok\":0,\"failed\":1,"
+            "\"non_strict\":0,\"informational\":0,\"seconds\":1.250}\n");
+}
+
 }  // namespace
 }  // namespace tcpkit::check

@@ -57,6 +57,30 @@ TEST(Report, JsonStringsEscapeEveryNonPrintableByte) {
   EXPECT_EQ(json_quote(std::string_view("\0\x01\x7f\xc3\xa9", 5)), R"("\u0000\u0001\u007f\u00c3\u00a9")");
 }
 
+// Issue 14: text was escaped byte by byte like a payload, so "café" read back as "cafÃ©".
+TEST(Report, JsonTextIsUtf8AndInvalidSequencesBecomeReplacementCharacters) {
+  const event e{event_type::start,
+                "",
+                {{"input", std::string("caf\xc3\xa9.txt")},
+                 {"latin1", std::string("caf\xe9.txt")},
+                 {"cut", std::string("\xe2\x82")},
+                 {"message", payload{std::string("caf\xc3\xa9")}}}};
+  EXPECT_EQ(render_json(e), "{\"event\":\"start\",\"schema_version\":1,\"input\":\"caf\xc3\xa9.txt\","
+                            "\"latin1\":\"caf\xef\xbf\xbd.txt\",\"cut\":\"\xef\xbf\xbd\","
+                            "\"message\":\"caf\\u00c3\\u00a9\"}");
+}
+
+TEST(Report, JsonTextEscapesQuotesAndControlCharacters) {
+  const event e{event_type::error, "", {{"message", std::string("say \"hi\"\\\n\x01")}}};
+  EXPECT_EQ(render_json(e), R"({"event":"error","schema_version":1,"message":"say \"hi\"\\\n\u0001"})");
+}
+
+// Doubles keep tcpkit's 6 significant digits, not a JSON library's shortest round trip.
+TEST(Report, JsonDoublesHaveSixSignificantDigits) {
+  const event e{event_type::end, "", {{"a", 0.0}, {"b", 3.3e-05}, {"c", 1234567.0}, {"d", 0.000552394123}}};
+  EXPECT_EQ(render_json(e), R"({"event":"end","schema_version":1,"a":0,"b":3.3e-05,"c":1.23457e+06,"d":0.000552394})");
+}
+
 TEST(Report, TextReporterWritesLinesAndSendsErrorsToErr) {
   captured_file out, err;
   text_reporter report(out.get(), err.get(), false);
