@@ -36,6 +36,9 @@ Scene lines, run in order by bash, each step in a fresh scratch folder shared by
   needs root|seeds      the scene runs only as root (packet capture needs CAP_NET_RAW), or only
                         where the seeds' Python programs are (--seeds); elsewhere it is skipped,
                         said so, and its blocks are left as they are (--check does not fail)
+  untraced              run the scene's steps without strace (below): for programs that write
+                        a great deal, as a checked program logging every chunk, which strace
+                        would stop at every write; --check compares each stream on its own
 Each `&`, `$` or `mark` line starts a span named by its label. In a transcript block, `L` shows
 `$ COMMAND` and what L printed during its own span; `L..` the command and everything L printed;
 `L@M` what L printed during span M, `L@M..` from span M on (both without the command).
@@ -43,26 +46,25 @@ Options after the items: `numbers` (in --check, every number may differ: kernel 
 `unordered` (in --check, the lines may come in any order: `ss`, or the threads client, whose
 sender and receiver threads each print their own count), `excerpt` (in --check, only the
 commands and how many lines they printed: a few lines picked from an output whose lines depend
-on timing, as the first or last rungs of a deadlock's ladder), `head=N` and `tail=N` (show only the
-first or last N lines of the block, with a line `...` where the rest was cut), `grep=TEXT`
-(show only the lines that contain TEXT; `_` stands for a space).
+on timing, as the first or last rungs of a deadlock's ladder, or the order of a teardown).
 
 Each scene's steps run in the folder NAME (the scene's name) inside a scratch folder, shown as
 /tmp; beside it `shared/seeds/py` is the seeds' folder, so that `../shared/seeds/py/tcp_sixteen.py`
 names the seeds' programs as it does from the repository root. $TRANSCRIPT_REPO is the repository.
 
 Ports: every port of the seeds' range the scene names (1060-1099) stands for a port that is free on
-this machine when the scene starts; a `tcpkit PROGRAM ROLE` without -p gets the stand-in of 1060.
+this machine when the scene starts; a `tcpkit PROGRAM ROLE` without -p gets the stand-in of 1060
+(not `tcpkit check`, which picks free ports for the program it tests).
 Output shows the documented ports again. Lines written to stderr are shown as `2| LINE`.
 
 --check compares each block after normalising what legitimately varies between runs: client
 (ephemeral) ports (also as `-p N` and Python's `('HOST', N)`), durations, rates, rtt, cwnd,
-retransmissions, which side's FIN came first, whether a dying peer's connection `ended by EOF` or
-`reset` (unread input or not), advertised windows (`win=N`), pids, the folders
-of absolute paths (temporary files, Python's own), and runs of blanks; the lines in which
-`tcpkit check` quotes a program's stderr (Python's tracebacks, which differ between Python
-versions and with timing) are left out. Exit status: 0 match, 1
-drift or a failed scene, 77 a needed tool is missing.
+retransmissions, which side's FIN came first, whether a dying peer's connection `ended by EOF`
+or `reset` (unread input or not), advertised windows (`win=N`), pids, the folders of absolute
+paths (temporary files, Python's own), and runs of blanks; the lines in which `tcpkit check`
+quotes a program's stderr (Python's tracebacks, which differ between Python versions and with
+timing) are left out. Exit status: 0 match, 1 drift or a failed scene, 77 a needed tool is
+missing.
 """
 import argparse
 import difflib
@@ -85,7 +87,6 @@ WAIT_TIMEOUT = 20.0
 SCENE_RE = re.compile(r"<!-- scene (\S+)\n(.*?)\n-->", re.S)
 BLOCK_RE = re.compile(r"(<!-- transcript ([^\n]*?) -->\n)(.*?)(<!-- /transcript -->)", re.S)
 OPTIONS = {"numbers", "unordered", "excerpt"}
-CUTS = re.compile(r"(head|tail|grep)=(\S+)")
 REPO = Path(__file__).resolve().parent.parent
 
 # `tcpkit` on the scenes' PATH: the binary under test, given the stand-in of port 1060 when a
@@ -239,7 +240,8 @@ class Step:
 
 class Scene:
     def __init__(self, name, script, tcpkit, bindir, strace, seeds):
-        self.name, self.script, self.strace = name, script, strace
+        self.name, self.script = name, script
+        self.strace = strace and "untraced" not in self.directives()
         self.scratch = tempfile.mkdtemp(prefix=f"transcript-{name}-")
         self.workdir = Path(self.scratch, name)
         self.workdir.mkdir()
@@ -307,8 +309,8 @@ class Scene:
             self.pump(step.finished, STEP_TIMEOUT, line)
         elif words[0] == "mark":
             self.span = words[1]
-        elif words[0] == "needs":
-            pass  # Scene.needs()
+        elif words[0] in ("needs", "untraced"):
+            pass  # Scene.needs(), Scene.strace
         else:
             raise SceneError(f"scene {self.name}: cannot read the line: {line}")
 
@@ -362,8 +364,8 @@ class Scene:
                 order.append(line.split()[1])
         return order
 
-    def show(self, item, cuts=()):
-        """The lines of one transcript item (`L`, `L..`, `L@M`, `L@M..`), its output cut as cuts say."""
+    def show(self, item):
+        """The lines of one transcript item (`L`, `L..`, `L@M`, `L@M..`)."""
         m = re.fullmatch(r"(\w+)(?:@(\w+))?(\.\.)?", item)
         if not m:
             raise SceneError(f"scene {self.name}: bad item {item}")
@@ -374,22 +376,11 @@ class Scene:
             raise SceneError(f"scene {self.name}: no span {first}")
         wanted = set(order[order.index(first):]) if onward else {first}
         out = [] if span else ("$ " + step.shown.replace("\n", "\n> ")).split("\n")
-        printed = []
         for line_span, stream, text in step.lines():
             if line_span in wanted:
                 text = self.documented(text).rstrip()
-                printed.append(("2| " + text) if stream == 2 else text)
-        return out + cut(printed, cuts)
-
-
-def cut(lines, cuts):
-    """lines as the block's head=N, tail=N and grep=TEXT options keep them; `...` marks a cut."""
-    for kind, value in cuts:
-        if kind == "grep":
-            lines = [l for l in lines if value.replace("_", " ") in l]
-        elif len(lines) > int(value):
-            lines = lines[:int(value)] + ["..."] if kind == "head" else ["..."] + lines[-int(value):]
-    return lines
+                out.append(("2| " + text) if stream == 2 else text)
+        return out
 
 
 def strace_works():
@@ -467,10 +458,10 @@ def regenerate(text, tcpkit, bindir, strace, seeds, where):
         if needed[name] is None:
             return m.group(0)
         options = {i for i in items if i in OPTIONS}
-        cuts = [c.groups() for i in items if (c := CUTS.fullmatch(i))]
-        shown = [i for i in items if i not in OPTIONS and not CUTS.fullmatch(i)]
-        lines = [l for i in shown for l in needed[name].show(i, cuts)]
+        lines = [l for i in items if i not in OPTIONS for l in needed[name].show(i)]
         old = [l[4:] if l.startswith("    ") else l for l in m.group(3).strip("\n").split("\n")] if m.group(3).strip() else []
+        if not needed[name].strace:
+            options = options | {"streams"}
         compared.append((m.group(2), options, old, lines))
         return m.group(1) + render(lines) + m.group(4)
 
@@ -513,8 +504,6 @@ def main():
                     print(f"{path}: rewritten", file=sys.stderr)
                 continue
             for spec, options, old, lines in compared:
-                if not strace:
-                    options = options | {"streams"}
                 a, b = normalise(old, options), normalise(lines, options)
                 if a != b:
                     drift += 1
