@@ -93,7 +93,7 @@ REPO = Path(__file__).resolve().parent.parent
 # role is run without a port of its own.
 WRAPPER = """#!/bin/bash
 args=("$@")
-if [[ $1 != check &&  " $* " != *" -p "* && " $* " != *" --port"* && " $* " != *" -p"[0-9]* ]]; then
+if [[ $1 != check && " $* " != *" -p "* && " $* " != *" --port"* && " $* " != *" -p"[0-9]* ]]; then
   for ((i = 0; i < ${#args[@]} && i < 3; i++)); do
     if [[ ${args[i]} == server || ${args[i]} == client ]]; then
       args=("${args[@]:0:i+1}" -p "$TRANSCRIPT_PORT" "${args[@]:i+1}")
