@@ -33,20 +33,38 @@ Scene lines, run in order by bash, each step in a fresh scratch folder shared by
   stop LABEL SIGNAL     send SIGNAL (INT, TERM, KILL) to LABEL's process group; wait until it and
                         everything it started have gone (their output closed), at most 20 s
   mark NAME             start a new span of output called NAME (below)
+  needs root|seeds      the scene runs only as root (packet capture needs CAP_NET_RAW), or only
+                        where the seeds' Python programs are (--seeds); elsewhere it is skipped,
+                        said so, and its blocks are left as they are (--check does not fail)
+  untraced              run the scene's steps without strace (below): for programs that write
+                        a great deal, as a checked program logging every chunk, which strace
+                        would stop at every write; --check compares each stream on its own
 Each `&`, `$` or `mark` line starts a span named by its label. In a transcript block, `L` shows
 `$ COMMAND` and what L printed during its own span; `L..` the command and everything L printed;
 `L@M` what L printed during span M, `L@M..` from span M on (both without the command).
 Options after the items: `numbers` (in --check, every number may differ: kernel buffer sizes),
 `unordered` (in --check, the lines may come in any order: `ss`, or the threads client, whose
-sender and receiver threads each print their own count).
+sender and receiver threads each print their own count), `excerpt` (in --check, only the
+commands and how many lines they printed: a few lines picked from an output whose lines depend
+on timing, as the first or last rungs of a deadlock's ladder, or the order of a teardown).
+
+Each scene's steps run in the folder NAME (the scene's name) inside a scratch folder, shown as
+/tmp; beside it `shared/seeds/py` is the seeds' folder, so that `../shared/seeds/py/tcp_sixteen.py`
+names the seeds' programs as it does from the repository root. $TRANSCRIPT_REPO is the repository.
 
 Ports: every port of the seeds' range the scene names (1060-1099) stands for a port that is free on
-this machine when the scene starts; a `tcpkit PROGRAM ROLE` without -p gets the stand-in of 1060.
+this machine when the scene starts; a `tcpkit PROGRAM ROLE` without -p gets the stand-in of 1060
+(not `tcpkit check`, which picks free ports for the program it tests).
 Output shows the documented ports again. Lines written to stderr are shown as `2| LINE`.
 
 --check compares each block after normalising what legitimately varies between runs: client
-(ephemeral) ports, durations, rates, rtt, cwnd, retransmissions, which side's FIN came first,
-and runs of blanks. Exit status: 0 match, 1 drift or a failed scene, 77 a needed tool is missing.
+(ephemeral) ports (also as `-p N` and Python's `('HOST', N)`), durations, rates, rtt, cwnd,
+retransmissions, which side's FIN came first, whether a dying peer's connection `ended by EOF`
+or `reset` (unread input or not), advertised windows (`win=N`), pids, the folders of absolute
+paths (temporary files, Python's own), and runs of blanks; the lines in which `tcpkit check`
+quotes a program's stderr (Python's tracebacks, which differ between Python versions and with
+timing) are left out. Exit status: 0 match, 1 drift or a failed scene, 77 a needed tool is
+missing.
 """
 import argparse
 import difflib
@@ -68,13 +86,14 @@ STEP_TIMEOUT = 120.0
 WAIT_TIMEOUT = 20.0
 SCENE_RE = re.compile(r"<!-- scene (\S+)\n(.*?)\n-->", re.S)
 BLOCK_RE = re.compile(r"(<!-- transcript ([^\n]*?) -->\n)(.*?)(<!-- /transcript -->)", re.S)
-OPTIONS = {"numbers", "unordered"}
+OPTIONS = {"numbers", "unordered", "excerpt"}
+REPO = Path(__file__).resolve().parent.parent
 
 # `tcpkit` on the scenes' PATH: the binary under test, given the stand-in of port 1060 when a
 # role is run without a port of its own.
 WRAPPER = """#!/bin/bash
 args=("$@")
-if [[ " $* " != *" -p "* && " $* " != *" --port"* && " $* " != *" -p"[0-9]* ]]; then
+if [[ $1 != check && " $* " != *" -p "* && " $* " != *" --port"* && " $* " != *" -p"[0-9]* ]]; then
   for ((i = 0; i < ${#args[@]} && i < 3; i++)); do
     if [[ ${args[i]} == server || ${args[i]} == client ]]; then
       args=("${args[@]:0:i+1}" -p "$TRANSCRIPT_PORT" "${args[@]:i+1}")
@@ -220,15 +239,21 @@ class Step:
 
 
 class Scene:
-    def __init__(self, name, script, tcpkit, bindir, strace):
-        self.name, self.script, self.strace = name, script, strace
-        self.workdir = tempfile.mkdtemp(prefix=f"transcript-{name}-")
+    def __init__(self, name, script, tcpkit, bindir, strace, seeds):
+        self.name, self.script = name, script
+        self.strace = strace and "untraced" not in self.directives()
+        self.scratch = tempfile.mkdtemp(prefix=f"transcript-{name}-")
+        self.workdir = Path(self.scratch, name)
+        self.workdir.mkdir()
+        if seeds:
+            Path(self.scratch, "shared", "seeds").mkdir(parents=True)
+            Path(self.scratch, "shared", "seeds", "py").symlink_to(seeds)
         self.ports = {}
         for number in sorted(set(int(p) for p in re.findall(r"\b(10[6-9]\d)\b", script)) | {1060}):
             if number in DOC_PORTS:
                 self.ports[number] = free_port()
         self.env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", TRANSCRIPT_TCPKIT=tcpkit,
-                        TRANSCRIPT_PORT=str(self.ports[1060]), LC_ALL="C.UTF-8")
+                        TRANSCRIPT_PORT=str(self.ports[1060]), TRANSCRIPT_REPO=str(REPO), LC_ALL="C.UTF-8")
         self.steps, self.span = {}, None
 
     def real(self, command):
@@ -237,6 +262,7 @@ class Scene:
         return command
 
     def documented(self, text):
+        text = text.replace(self.scratch, "/tmp")
         for doc, real in self.ports.items():
             text = re.sub(rf"\b{real}\b", str(doc), text)
         return text
@@ -283,6 +309,8 @@ class Scene:
             self.pump(step.finished, STEP_TIMEOUT, line)
         elif words[0] == "mark":
             self.span = words[1]
+        elif words[0] in ("needs", "untraced"):
+            pass  # Scene.needs(), Scene.strace
         else:
             raise SceneError(f"scene {self.name}: cannot read the line: {line}")
 
@@ -290,7 +318,7 @@ class Scene:
         """The scene's lines, a command's `> ` continuation lines joined to it (newlines kept)."""
         result = []
         for line in self.script.splitlines():
-            if line.startswith("> ") and result:
+            if (line.startswith("> ") or line == ">") and result:
                 result[-1] += "\n" + line[2:]
             elif line.strip() and not line.lstrip().startswith("#"):
                 result.append(line.strip())
@@ -300,7 +328,7 @@ class Scene:
         try:
             for line in self.directives():
                 self.run_line(line)
-            self.pump(lambda: True, 5, "reading what is left")  # until nothing more is ready
+            self.pump(lambda: True, WAIT_TIMEOUT, "reading what is left")
             self.span = "end"
         finally:
             self.close()
@@ -320,7 +348,11 @@ class Scene:
             s.proc.wait(timeout=5)
             s.proc.stdout.close()
             s.proc.stderr.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def needs(self):
+        """What the scene needs that this run may not have: {"root", "seeds"}."""
+        return {word for line in self.directives() if line.startswith("needs ") for word in line.split()[1:]}
 
     def spans(self):
         """The span names in the order they began."""
@@ -363,6 +395,8 @@ def normalise(lines, options):
     """What may differ between two honest runs, replaced by placeholders (for --check)."""
     result = []
     for line in lines:
+        if re.match(r"\s*\+[\d.]+ s +(server|client) stderr: ", line):
+            continue  # a program's own stderr quoted by tcpkit check: a traceback, Python's and the timing's
         line = re.sub(r"(\d+\.\d+\.\d+\.\d+|\]):(\d+)", lambda m: m.group(1) + ":" + (
             m.group(2) if int(m.group(2)) in DOC_PORTS else "PORT"), line)
         line = re.sub(r"\d+(\.\d+)? ?[kMG]?B/s", "RATE", line)
@@ -370,10 +404,19 @@ def normalise(lines, options):
         line = re.sub(r"\b(rtt|cwnd) [\d.]+", r"\1 N", line)
         line = re.sub(r"\d+ retransmitted", "N retransmitted", line)
         line = re.sub(r"the (client|server) closed first", "the SIDE closed first", line)
+        line = re.sub(r"(\('[\d.:a-f]+', |-p )(\d+)\b", lambda m: m.group(1) + (
+            m.group(2) if int(m.group(2)) in DOC_PORTS else "PORT"), line)
+        line = re.sub(r"\bwin=[1-9]\d*", "win=N", line)
+        line = re.sub(r"\bended by (EOF|reset)\b", "ended by EOF-or-reset", line)  # a dying peer's unread input
+        line = re.sub(r"\bpid \d+", "pid N", line)
+        line = re.sub(r"(?<![\w.~])/(?:[^/\s\"']+/)+", "PATH/", line)
         if "numbers" in options:
             mark, line = ("2| ", line[3:]) if line.startswith("2| ") else ("", line)
             line = mark + re.sub(r"\d+", "N", line)
         result.append(" ".join(line.split()))
+    if "excerpt" in options:
+        commands = [l for l in result if l.startswith("$ ")]
+        return commands + [f"{len(result) - len(commands)} lines"]
     if "streams" in options:  # each stream in its own order, stdout first
         result = [l for l in result if not l.startswith("2| ")] + [l for l in result if l.startswith("2| ")]
     return sorted(result) if "unordered" in options else result
@@ -384,8 +427,9 @@ def render(lines):
     return f"\n{body}\n\n"
 
 
-def regenerate(text, tcpkit, bindir, strace, where):
-    """The document with every transcript block made anew; also [(spec, old lines, new lines)]."""
+def regenerate(text, tcpkit, bindir, strace, seeds, where):
+    """The document with every transcript block made anew, but those of scenes this run cannot
+    have (needs root, needs seeds) left as they are; also [(spec, options, old lines, new lines)]."""
     scenes = {m.group(1): m.group(2) for m in SCENE_RE.finditer(text)}
     needed = {}
     for m in BLOCK_RE.finditer(text):
@@ -393,9 +437,17 @@ def regenerate(text, tcpkit, bindir, strace, where):
         if name not in scenes:
             raise SceneError(f"{where}: a transcript block names no scene of this file: {name}")
         needed.setdefault(name, None)
+    have = {"root"} if os.geteuid() == 0 else set()
+    have |= {"seeds"} if seeds else set()
     for name in needed:
         started = time.monotonic()
-        scene = Scene(name, scenes[name], tcpkit, bindir, strace)
+        scene = Scene(name, scenes[name], tcpkit, bindir, strace, seeds)
+        if missing := scene.needs() - have:
+            shutil.rmtree(scene.scratch, ignore_errors=True)
+            why = {"root": "root (to capture packets)", "seeds": "the seeds' programs (--seeds)"}
+            print(f"{where}: scene {name}: SKIP: it needs {' and '.join(why[m] for m in sorted(missing))}; "
+                  "its blocks are left as they are", file=sys.stderr, flush=True)
+            continue
         scene.run()
         needed[name] = scene
         print(f"{where}: scene {name}: {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
@@ -403,9 +455,13 @@ def regenerate(text, tcpkit, bindir, strace, where):
 
     def replace(m):
         name, *items = m.group(2).split()
+        if needed[name] is None:
+            return m.group(0)
         options = {i for i in items if i in OPTIONS}
         lines = [l for i in items if i not in OPTIONS for l in needed[name].show(i)]
         old = [l[4:] if l.startswith("    ") else l for l in m.group(3).strip("\n").split("\n")] if m.group(3).strip() else []
+        if not needed[name].strace:
+            options = options | {"streams"}
         compared.append((m.group(2), options, old, lines))
         return m.group(1) + render(lines) + m.group(4)
 
@@ -416,6 +472,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tcpkit", default="build/tcpkit", help="the tcpkit binary to run (default build/tcpkit)")
     parser.add_argument("--check", action="store_true", help="compare instead of rewriting; exit 1 on drift")
+    parser.add_argument("--seeds", type=Path, default=REPO.parent / "shared" / "seeds" / "py",
+                        help="the seeds' Python programs, for scenes that need them (default ../shared/seeds/py)")
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args()
     missing = [tool for tool in ("bash", "ss", "nc", "python3") if not shutil.which(tool)]
@@ -423,6 +481,7 @@ def main():
         print(f"SKIP: transcripts need {', '.join(missing)}", file=sys.stderr)
         return 77
     tcpkit = str(Path(args.tcpkit).resolve())
+    seeds = args.seeds.resolve() if (args.seeds / "tcp_sixteen.py").is_file() else None
     strace = strace_works()
     if not strace:
         print("transcripts: no working strace: the order between stdout and stderr lines is the order they were "
@@ -438,15 +497,13 @@ def main():
             text = path.read_text()
             if not SCENE_RE.search(text):
                 continue
-            new, compared = regenerate(text, tcpkit, bindir, strace, path)
+            new, compared = regenerate(text, tcpkit, bindir, strace, seeds, path)
             if not args.check:
                 if new != text:
                     path.write_text(new)
                     print(f"{path}: rewritten", file=sys.stderr)
                 continue
             for spec, options, old, lines in compared:
-                if not strace:
-                    options = options | {"streams"}
                 a, b = normalise(old, options), normalise(lines, options)
                 if a != b:
                     drift += 1
