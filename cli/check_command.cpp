@@ -22,10 +22,8 @@ void require_target(const check_settings& s, bool port_given) {
 
 }  // namespace
 
-void add_check_command(CLI::App& app, action& chosen, std::vector<std::string> command) {
-  static check_settings settings;
-  settings = {};
-  settings.command = std::move(command);
+void add_check_command(CLI::App& app, check_command_options& options, action& chosen) {
+  check_settings& settings = options.settings;
   auto* check = app.add_subcommand("check", "test your own server or client case by case (docs/CHECK.md)");
   check->add_flag("--list", settings.list, "list every case: id, title, the lesson it checks");
   check->add_option("program", settings.program, "sixteen | uppercase | lines")
@@ -43,14 +41,13 @@ void add_check_command(CLI::App& app, action& chosen, std::vector<std::string> c
   check->add_option("--junit", settings.junit_path, "also write JUnit XML to FILE (one testcase per case)")->type_name("FILE");
   check->add_option("--html", settings.html_path, "also write one self-contained HTML page to FILE")->type_name("FILE");
   check->add_flag("-q,--quiet", settings.quiet, "print only the cases that are not OK, and the totals");
-  static std::string message, reply;
-  auto* message_option = check->add_option("--message", message, "sixteen: the exact request the client under test must send");
-  auto* reply_option = check->add_option("--expect-reply", reply, "sixteen: the exact reply the server under test must send");
-  check->callback([&chosen, port, message_option, reply_option] {
-    if (message_option->count() > 0) settings.message = message;
-    if (reply_option->count() > 0) settings.expect_reply = reply;
+  auto* message_option = check->add_option("--message", options.message, "sixteen: the exact request the client under test must send");
+  auto* reply_option = check->add_option("--expect-reply", options.expect_reply, "sixteen: the exact reply the server under test must send");
+  check->callback([&chosen, &options, &settings, port, message_option, reply_option] {
+    if (message_option->count() > 0) settings.message = options.message;
+    if (reply_option->count() > 0) settings.expect_reply = options.expect_reply;
     require_target(settings, port->count() > 0);
-    chosen = [] { return check_main(settings); };
+    chosen = [&settings] { return check_main(settings); };
   });
   check->footer(
       "Usage:\n"

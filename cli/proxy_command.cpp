@@ -50,19 +50,6 @@ clock::duration milliseconds(double ms) {
   return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double, std::milli>(ms));
 }
 
-struct proxy_flags {
-  std::string to;
-  std::string slice;
-  double delay_ms = 0;
-  double latency_ms = 0;
-  std::uint64_t rate = 0;
-  std::optional<std::uint64_t> close_after;
-  std::optional<std::uint64_t> reset_after;
-  bool up = false;
-  bool down = false;
-  std::optional<std::uint32_t> seed;
-};
-
 proxy_settings to_settings(const proxy_flags& flags) {
   proxy_settings settings;
   std::tie(settings.upstream_host, settings.upstream_port) = parse_destination(flags.to).value();  // checked
@@ -101,9 +88,9 @@ void add_shaping_options(CLI::App& command, proxy_flags& flags) {
 
 }  // namespace
 
-void add_proxy_command(CLI::App& app, action& chosen) {
-  static common_options options;
-  static proxy_flags flags;
+void add_proxy_command(CLI::App& app, proxy_command_options& values, action& chosen) {
+  common_options& options = values.common;
+  proxy_flags& flags = values.flags;
   auto* proxy = app.add_subcommand("proxy", "forward each connection to --to HOST:PORT, shaping each direction on purpose");
   add_common_options(*proxy, options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
   const CLI::Validator destination(
@@ -114,7 +101,7 @@ void add_proxy_command(CLI::App& app, action& chosen) {
       ->check(CLI::PositiveNumber);
   add_server_options(*proxy, options);
   add_shaping_options(*proxy, flags);
-  proxy->callback([&chosen] { chosen = [] { return proxy_main(options, to_settings(flags)); }; });
+  proxy->callback([&chosen, &options, &flags] { chosen = [&options, &flags] { return proxy_main(options, to_settings(flags)); }; });
   proxy->footer(
       "Shaping applies to both directions unless --up or --down is given. The close passes through as it came:\n"
       "a FIN as a half-close, a reset as a reset.\nExamples:\n"
