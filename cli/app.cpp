@@ -33,32 +33,39 @@ void describe_app(CLI::App& app) {
       "            130 client interrupted (SIGINT); a server stopped by SIGINT/SIGTERM/SIGHUP exits 0.");
 }
 
+// `tcpkit check ... -- COMMAND...`: COMMAND is the program under test's own command line, so
+// tcpkit's parser never sees it (its -p is the program's, not ours). Returns it, and shortens
+// argc to what comes before the `--`.
+std::vector<std::string> split_check_command(int& argc, const char* const* argv) {
+  if (argc <= 1 || std::string_view(argv[1]) != "check") return {};
+  auto dashes = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--"; });
+  if (dashes == argv + argc) return {};
+  std::vector<std::string> command(dashes + 1, argv + argc);
+  argc = static_cast<int>(dashes - argv);
+  return command;
+}
+
+void add_commands(CLI::App& app, command_options& options, action& chosen) {
+  add_sixteen_command(app, options.sixteen, chosen);
+  add_uppercase_command(app, options.uppercase, chosen);
+  add_lines_command(app, options.lines, chosen);
+  add_bench_command(app, options.bench, chosen);
+  add_plot_command(app, options.plot, chosen);
+  add_proxy_command(app, options.proxy, chosen);
+  add_check_command(app, options.check, chosen);
+}
+
 }  // namespace
 
 parsed_command_line parse_command_line(int argc, const char* const* argv) {
+  // What CLI11 writes into: made before the app, which refers to it, and kept by the result.
+  const auto options = std::make_shared<command_options>();
+  options->check.settings.command = split_check_command(argc, argv);
   // Settings that subcommands inherit (formatter, extras) must be made before they are added.
   CLI::App app("tcpkit: the classic TCP client/server programs, done properly", "tcpkit");
   describe_app(app);
-
-  // `tcpkit check ... -- COMMAND...`: COMMAND is the program under test's own command line, so
-  // tcpkit's parser never sees it (its -p is the program's, not ours).
-  std::vector<std::string> check_command;
-  if (argc > 1 && std::string_view(argv[1]) == "check") {
-    auto dashes = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--"; });
-    if (dashes != argv + argc) {
-      check_command.assign(dashes + 1, argv + argc);
-      argc = static_cast<int>(dashes - argv);
-    }
-  }
-
   parsed_command_line result;
-  add_sixteen_command(app, result.run);
-  add_uppercase_command(app, result.run);
-  add_lines_command(app, result.run);
-  add_bench_command(app, result.run);
-  add_plot_command(app, result.run);
-  add_proxy_command(app, result.run);
-  add_check_command(app, result.run, std::move(check_command));
+  add_commands(app, *options, result.run);
 
   using outcome = parsed_command_line::outcome;
   command_path path{&app, {}};
@@ -67,6 +74,7 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
     app.parse(argc, argv);
     reject_leftovers(app, path);
     result.kind = outcome::run;
+    result.options = options;
   } catch (const CLI::CallForHelp&) {
     result = {outcome::print, {}, app.help()};
   } catch (const CLI::CallForAllHelp&) {

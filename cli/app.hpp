@@ -4,8 +4,10 @@
 // (tests/fuzz/args_fuzz.cpp) calls parse_command_line() alone, with arbitrary argv.
 #pragma once
 
+#include "command_options.hpp"
 #include "commands.hpp"
 
+#include <memory>
 #include <string>
 
 namespace tcpkit::cli {
@@ -19,15 +21,15 @@ struct parsed_command_line {
   outcome kind = outcome::usage;
   action run;
   std::string text;
+  // The values parsed: `run` reads them, so they live as long as this result (or a copy of it).
+  std::shared_ptr<const command_options> options{};
 };
 
 // Builds the CLI11 app and parses argv (argv[0] is the program's name). Throws only what
 // building the app or a command's option storage may throw (std::bad_alloc); every parse
 // error becomes outcome::usage.
-//
-// The commands keep their option values in function-local statics (cli/*_command.cpp), so a
-// second parse in the same process starts from the values the first one left; only the
-// argument fuzzer does that, and it checks outcomes, not values.
+// Each call parses into option values of its own, so a second parse in one process starts from
+// the defaults, whatever the first one set.
 parsed_command_line parse_command_line(int argc, const char* const* argv);
 
 }  // namespace tcpkit::cli

@@ -40,7 +40,7 @@ void add_stream_options(CLI::App& command, bench_settings& settings, const char*
 
 }  // namespace
 
-void add_bench_command(CLI::App& app, action& chosen) {
+void add_bench_command(CLI::App& app, bench_command_options& options, action& chosen) {
   auto* program = app.add_subcommand("bench", "load generator: many clients against any server of one program");
   program->require_subcommand(1);
   program->footer(
@@ -49,44 +49,38 @@ void add_bench_command(CLI::App& app, action& chosen) {
       "  tcpkit bench sixteen 127.0.0.1 -p 1060 --connections 64      # against a running sixteen server\n"
       "  tcpkit bench uppercase ::1 -p 1060 --connections 4 --bytes 64M --json");
 
-  static common_options sixteen_options;
-  static bench_settings sixteen_settings;
   auto* sixteen = program->add_subcommand("sixteen", "exchanges/s and latency of connect, 16 bytes each way, close");
-  add_load_options(*sixteen, sixteen_options, sixteen_settings);
-  add_count_option(*sixteen, "-n,--total", sixteen_settings.total,
+  add_load_options(*sixteen, options.sixteen, options.sixteen_settings);
+  add_count_option(*sixteen, "-n,--total", options.sixteen_settings.total,
                    "exchanges in all, each on a new connection (default 1000)", 1, std::uint64_t{1} << 40);
-  choose_when_parsed(*sixteen, sixteen_options, chosen,
-                     [] { return bench_sixteen_main(sixteen_options, sixteen_settings); });
+  choose_when_parsed(*sixteen, options.sixteen, chosen,
+                     [&options] { return bench_sixteen_main(options.sixteen, options.sixteen_settings); });
   sixteen->footer(
       "Examples:\n"
       "  tcpkit bench sixteen 127.0.0.1 -p 1060 --connections 64 --total 20000\n"
       "  tcpkit bench sixteen ::1 -p 1060 --json");
 
-  static common_options uppercase_options;
-  static bench_settings uppercase_settings;
-  uppercase_settings.ramp = kDefaultStreamRamp;
+  options.uppercase_settings.ramp = kDefaultStreamRamp;
   auto* uppercase = program->add_subcommand("uppercase", "MB/s of concurrent streams, every byte verified");
-  add_load_options(*uppercase, uppercase_options, uppercase_settings);
-  add_stream_options(*uppercase, uppercase_settings,
+  add_load_options(*uppercase, options.uppercase, options.uppercase_settings);
+  add_stream_options(*uppercase, options.uppercase_settings,
                      "bytes each connection streams, rounded up to a multiple of 16; 1G = 2^30, 1GB = 10^9 "
                      "(default 1MB)");
-  add_size_option(*uppercase, "--recv-size", uppercase_settings.recv_size,
+  add_size_option(*uppercase, "--recv-size", options.uppercase_settings.recv_size,
                   "bytes per receive, 1 to 256K (default 256K, less with many connections: 256M in all)", 1, kMaxIoSize);
-  choose_when_parsed(*uppercase, uppercase_options, chosen,
-                     [] { return bench_uppercase_main(uppercase_options, uppercase_settings); });
+  choose_when_parsed(*uppercase, options.uppercase, chosen,
+                     [&options] { return bench_uppercase_main(options.uppercase, options.uppercase_settings); });
   uppercase->footer(
       "Examples:\n"
       "  tcpkit bench uppercase 127.0.0.1 -p 1060 --connections 1 --bytes 1G\n"
       "  tcpkit bench uppercase 127.0.0.1 -p 1060 --connections 8 --bytes 128MiB --json");
 
-  static common_options lines_options;
-  static bench_settings lines_settings;
-  lines_settings.ramp = kDefaultStreamRamp;
+  options.lines_settings.ramp = kDefaultStreamRamp;
   auto* lines = program->add_subcommand("lines", "lines/s and MB/s of connections sending lines, acknowledgements checked");
-  add_load_options(*lines, lines_options, lines_settings);
-  add_stream_options(*lines, lines_settings,
+  add_load_options(*lines, options.lines, options.lines_settings);
+  add_stream_options(*lines, options.lines_settings,
                      "bytes of 53-byte lines each connection sends, rounded up to whole lines (default 1MB)");
-  choose_when_parsed(*lines, lines_options, chosen, [] { return bench_lines_main(lines_options, lines_settings); });
+  choose_when_parsed(*lines, options.lines, chosen, [&options] { return bench_lines_main(options.lines, options.lines_settings); });
   lines->footer(
       "Examples:\n"
       "  tcpkit bench lines 127.0.0.1 -p 1060 --bytes 100M\n"

@@ -15,7 +15,7 @@ constexpr std::size_t kMaxMaxLine = std::size_t{1} << 30;  // 1 GiB: one buffer 
 
 }  // namespace
 
-void add_lines_command(CLI::App& app, action& chosen) {
+void add_lines_command(CLI::App& app, lines_command_options& options, action& chosen) {
   auto* program = app.add_subcommand("lines", "send a file as lines; the server prints them (the lab's makefile() task)");
   program->require_subcommand(1);
   program->footer(
@@ -24,40 +24,38 @@ void add_lines_command(CLI::App& app, action& chosen) {
       "  tcpkit lines client 127.0.0.1 -p 1060 notes.txt                   # copy.txt becomes notes.txt\n"
       "  printf 'one\\ntwo\\n' | nc -N 127.0.0.1 1060                        # any line client works");
 
-  static common_options server_options;
-  static std::size_t max_line = kDefaultMaxLine;
   auto* server = program->add_subcommand(
       "server", "print every line received to stdout, exactly as sent; acknowledge with \"received N lines, M bytes\"");
-  add_common_options(*server, server_options, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
-  add_server_options(*server, server_options);
-  add_packet_options(*server, server_options);
-  add_trace_options(*server, server_options);
+  add_common_options(*server, options.server, "interface to listen at: \"\" or 0.0.0.0 (all IPv4), :: (all), or one address");
+  add_server_options(*server, options.server);
+  add_packet_options(*server, options.server);
+  add_trace_options(*server, options.server);
   // stdout is the payload here: the JSON goes to stderr, in place of the text (cli/common_options.cpp).
   server->get_option("--json")->description("machine-readable NDJSON events on stderr, in place of the text "
                                             "(stdout carries only the received lines)");
-  add_size_option(*server, "--max-line", max_line,
+  add_size_option(*server, "--max-line", options.max_line,
                   "longest line accepted, line ending included, 1 to 1G (default 64K); a longer one ends that "
                   "connection",
                   1, kMaxMaxLine);
-  choose_when_parsed(*server, server_options, chosen, [] { return lines_server_main(server_options, max_line); });
+  choose_when_parsed(*server, options.server, chosen,
+                     [&options] { return lines_server_main(options.server, options.max_line); });
   server->footer(
       "stdout carries only the received lines; messages go to stderr.\nExamples:\n"
       "  tcpkit lines server 127.0.0.1 -p 1060 > copy.txt\n"
       "  tcpkit lines server :: -p 1060 --max-line 1K --json 2> events.ndjson   # JSON events go to stderr here");
 
-  static common_options client_options;
-  static lines_client_settings settings;
   auto* client = program->add_subcommand(
       "client", "send FILE (or stdin), half-close, and check the server's acknowledgement (exit 6 if it differs)");
-  add_common_options(*client, client_options, "server name or address");
-  auto* file = client->add_option("FILE", settings.path, "file to send; - or nothing for stdin");
+  add_common_options(*client, options.client, "server name or address");
+  auto* file = client->add_option("FILE", options.client_settings.path, "file to send; - or nothing for stdin");
   file->check(input_file_value(file->get_name()));
-  client->add_flag("--no-ack", settings.no_ack,
+  client->add_flag("--no-ack", options.client_settings.no_ack,
                    "the server sends no acknowledgement (the lab's own server): after the half-close, wait for it "
                    "to close the connection, and succeed if it closes cleanly");
-  add_client_options(*client, client_options);
-  add_packet_options(*client, client_options);
-  choose_when_parsed(*client, client_options, chosen, [] { return lines_client_main(client_options, settings); });
+  add_client_options(*client, options.client);
+  add_packet_options(*client, options.client);
+  choose_when_parsed(*client, options.client, chosen,
+                     [&options] { return lines_client_main(options.client, options.client_settings); });
   client->footer(
       "Lines end in LF (CRLF works too); a last line without a newline still counts as one.\nExamples:\n"
       "  tcpkit lines client 127.0.0.1 notes.txt -p 1060\n"

@@ -3,11 +3,9 @@
 // The server's stdout is payload only (the received lines, byte for byte); everything else,
 // "Listening at" included, goes to stderr, so `tcpkit lines server "" > copy.txt` makes a copy.
 #include "actions.hpp"
-#include "packets.hpp"
-#include "run_guard.hpp"
+#include "client_command.hpp"
 #include "server_command.hpp"
 #include "standard_descriptors.hpp"
-#include "tracing.hpp"
 
 #include "tcpkit/errors.hpp"
 #include "tcpkit/fd_sink.hpp"
@@ -33,28 +31,26 @@ namespace {
 // The lines server until it stops, its log written out on return. `output_failure` is set if
 // the payload stream broke (then the server has stopped).
 int serve_lines(const common_options& options, std::size_t max_line, std::optional<error>& output_failure) {
-  output out(options, /*text_to_stderr=*/true);
-  packets wire(options, out.report());  // the ladder goes to stderr with the other text
-  const std::unique_ptr<tracer> trace = open_trace(options);
-  asio::io_context io;
-  fd_sink sink(io.get_executor(), STDOUT_FILENO, "stdout");
-  server srv = open_server(io, options, wire.report(), options.server(), trace.get());
-  wire.start_server(srv.local_endpoint());
-  announce_listening(out.report(), srv, "lines", {{"max_line_bytes", std::uint64_t{max_line}}});
-
-  // Without a stdout there is nothing left to serve for (`tcpkit lines server | head`).
-  sink.on_failure([&](const error& e) {
-    output_failure = e;
-    srv.stop();
-  });
-  const run_result result = serve_until_stopped(io, srv, lines_session(sink, {max_line}));
-  wire.finish();
-  if (!sink.close(kDefaultSinkCloseLimit)) {
-    out.report().emit({event_type::error,
-                       "write stdout: output blocked; {bytes_unwritten} received bytes were not written",
-                       {{"operation", std::string("write")}, {"bytes_unwritten", sink.bytes_unwritten()}}});
-  }
-  return end_trace(out.report(), trace.get(), end_server(out.report(), srv, result, options.once));
+  server_runner runner(options, /*text_to_stderr=*/true);  // the ladder too goes to stderr
+  fd_sink sink(runner.io().get_executor(), STDOUT_FILENO, "stdout");
+  auto handler = [&](server& srv) {
+    // Without a stdout there is nothing left to serve for (`tcpkit lines server | head`).
+    sink.on_failure([&output_failure, &srv](const error& e) {
+      output_failure = e;
+      srv.stop();
+    });
+    return lines_session(sink, {max_line});
+  };
+  auto close_sink = [&](reporter& report) {
+    if (sink.close(kDefaultSinkCloseLimit)) return;
+    report.emit({event_type::error, "write stdout: output blocked; {bytes_unwritten} received bytes were not written",
+                 {{"operation", std::string("write")}, {"bytes_unwritten", sink.bytes_unwritten()}}});
+  };
+  return runner.run({.name = "lines",
+                     .serving = options.server(),
+                     .announced = {{"max_line_bytes", std::uint64_t{max_line}}},
+                     .handler = handler,
+                     .after_serving = close_sink});
 }
 
 }  // namespace
@@ -111,34 +107,25 @@ class input_file {
 }  // namespace
 
 int lines_client_main(const common_options& options, const lines_client_settings& settings) {
-  require_destination_port(options);
-  output out(options);
-  packets wire(options, out.report());
-  wire.start_client(options);
+  client_runner runner(options);
   std::optional<input_file> file;
   try {
     file.emplace(settings.path);
   } catch (const std::exception& e) {
-    report_run_failure(out.report(), e, close_watch{}, {});  // the run's error and end, before any start
+    report_run_failure(runner.out(), e, close_watch{}, {});  // the run's error and end, before any start
     throw;
   }
-  asio::io_context io;
-  fd_source input(io.get_executor(), file->fd(), file->name());
   lines_client_options client;
   client.host = options.host;
   client.port = options.port;
-  client.connect = options.connect();
+  client.connect = runner.connect();
   client.input_name = file->name();
   client.expect_ack = !settings.no_ack;
-  client.connect.before_connect = wire.before_connect();  // --packets: capture from the SYN on
   client.io_timeout = seconds(options.idle_timeout_s);
-  auto main = [&]() -> asio::awaitable<int> {
-    co_await run_lines_client(client, input, wire.report());
-    co_return 0;
-  };
-  const int status = run_with_signals(io, main()).status;
-  wire.finish();
-  return status;
+  asio::io_context io;
+  fd_source input(io.get_executor(), file->fd(), file->name());
+  auto session = [&]() -> asio::awaitable<void> { co_await run_lines_client(client, input, runner.report()); };
+  return runner.run(io, session());
 }
 
 }  // namespace tcpkit::cli

@@ -5,8 +5,7 @@
 
 namespace tcpkit::cli {
 
-void add_plot_command(CLI::App& app, action& chosen) {
-  static plot_settings settings;
+void add_plot_command(CLI::App& app, plot_settings& settings, action& chosen) {
   auto* command = app.add_subcommand("plot", "draw one or two --trace files as an SVG chart (docs/TRACE.md)");
   auto* traces = command->add_option("TRACE", settings.traces,
                                      "one or two trace files written with --trace (e.g. the client's and the server's)");
@@ -16,7 +15,7 @@ void add_plot_command(CLI::App& app, action& chosen) {
                                     "a capture of the same connections (--pcap of a client or server, tcpdump -w): "
                                     "mark when either side advertised a zero window; may be given twice");
   pcaps->type_name("FILE")->check(existing_file_value(pcaps->get_name()));
-  command->callback([&chosen] { chosen = [] { return plot_main(settings); }; });
+  command->callback([&chosen, &settings] { chosen = [&settings] { return plot_main(settings); }; });
   command->footer(
       "Example:\n"
       "  tcpkit uppercase client 127.0.0.1 67108864 --trace client.csv\n"

@@ -21,7 +21,7 @@ struct run_result {
 
 // Runs `main` on `io`. SIGINT or SIGTERM cancels it (a client's exchange stops where it is) and
 // calls `on_signal` on the io_context's thread. (Servers stop otherwise, through server::stop():
-// cli/server_command.hpp, serve_until_stopped.) Work `main` leaves behind gets up to `grace` to finish
+// cli/server_command.hpp, server_runner.) Work `main` leaves behind gets up to `grace` to finish
 // after a signal, and is abandoned after normal completion. `main`'s exceptions propagate.
 run_result run_with_signals(asio::io_context& io, asio::awaitable<int> main, const std::function<void()>& on_signal = {},
                             std::chrono::steady_clock::duration grace = std::chrono::seconds(3));

@@ -1,5 +1,8 @@
 #include "server_command.hpp"
 
+#include "run_guard.hpp"
+#include "tracing.hpp"
+
 #include "tcpkit/errors.hpp"
 #include "tcpkit/listen.hpp"
 #include "tcpkit/run_outcome.hpp"
@@ -13,7 +16,9 @@
 #include <string>
 
 namespace tcpkit::cli {
+namespace {
 
+// A server listening where HOST, -p and -4/-6 say, every session traced into `trace` if not null.
 server open_server(asio::io_context& io, const common_options& options, reporter& report, server_options serving,
                    tracer* trace) {
   listen_options listen;
@@ -27,6 +32,7 @@ server open_server(asio::io_context& io, const common_options& options, reporter
   }
 }
 
+// "Listening at ADDR:PORT", with the program's name and its own `extra` fields in JSON.
 void announce_listening(reporter& report, const server& srv, std::string_view program, std::vector<field> extra) {
   std::vector<field> fields{{"program", std::string(program)},
                             {"role", std::string("server")},
@@ -35,6 +41,8 @@ void announce_listening(reporter& report, const server& srv, std::string_view pr
   report.emit({event_type::start, "Listening at {local}", std::move(fields)});
 }
 
+// Every server stops through server::stop(): on SIGINT, SIGTERM or SIGHUP, or when the program
+// calls it (the lines server's stdout broke); a second signal stops waiting for the drain.
 run_result serve_until_stopped(asio::io_context& io, server& srv, session_handler handler) {
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   run_result result;
@@ -60,6 +68,8 @@ run_result serve_until_stopped(asio::io_context& io, server& srv, session_handle
   return result;
 }
 
+// Waits for the sessions of the other loops (--threads), prints "Served N connections: F
+// failed, R refused" and returns the exit status.
 int end_server(reporter& report, server& srv, const run_result& result, bool once) {
   srv.join_workers();  // with --threads: the sessions of the other loops end too
   const server_stats stats = srv.stats();
@@ -70,6 +80,22 @@ int end_server(reporter& report, server& srv, const run_result& result, bool onc
   if (result.signal != 0) return 0;
   if (once && srv.last_error()) return static_cast<int>(classify(srv.last_error()));
   return result.status;
+}
+
+}  // namespace
+
+server_runner::server_runner(const common_options& options, bool text_to_stderr)
+    : options_(options), out_(options, text_to_stderr), wire_(options, out_.report()), trace_(open_trace(options)) {}
+
+int server_runner::run(server_program program) {
+  server srv = open_server(io_, options_, wire_.report(), std::move(program.serving), trace_.get());
+  wire_.start_server(srv.local_endpoint());  // the ladder: after listen, before accept
+  announce_listening(out_.report(), srv, program.name, std::move(program.announced));
+  if (program.after_announce) program.after_announce(out_.report());
+  const run_result result = serve_until_stopped(io_, srv, program.handler(srv));
+  wire_.finish();
+  if (program.after_serving) program.after_serving(out_.report());
+  return end_trace(out_.report(), trace_.get(), end_server(out_.report(), srv, result, options_.once));
 }
 
 }  // namespace tcpkit::cli

@@ -1,9 +1,11 @@
-// What every server command (sixteen, uppercase, lines) does the same way: open its server from
-// the common options, announce it, and end with the summary and the exit status (SPEC §2).
+// What every server command (sixteen, uppercase, lines, proxy) does the same way, in one place so
+// that no server drifts from the others: open its output, --packets capture and --trace; listen
+// where HOST, -p and -4/-6 say; announce; serve until stopped; end with the summary and the exit
+// status (SPEC §2). A program says only what differs: its name, options, handler and extras.
 #pragma once
 
 #include "common_options.hpp"
-#include "run_guard.hpp"
+#include "packets.hpp"
 
 #include "tcpkit/report.hpp"
 #include "tcpkit/server.hpp"
@@ -11,30 +13,48 @@
 
 #include <asio/io_context.hpp>
 
+#include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 namespace tcpkit::cli {
 
-// A server listening where HOST, -p and -4/-6 say, with `serving` (the program's server
-// options, usually options.server()) and, if not null, every session traced into `trace`.
-// If it cannot listen, reports the run's error and end (tcpkit/run_outcome.hpp) and throws.
-server open_server(asio::io_context& io, const common_options& options, reporter& report, server_options serving,
-                   tracer* trace);
+// What one server program adds to the common sequence.
+struct server_program {
+  std::string_view name;          // "program" in the start event
+  server_options serving;         // usually options.server(): idle timeout, --max-conns, --once, --threads
+  std::vector<field> announced{};  // the program's own fields in "Listening at"
+  // The session handler, made once the server listens (it may keep `srv` to stop it).
+  std::function<session_handler(server& srv)> handler;
+  std::function<void(reporter&)> after_announce{};  // if set: more to say before serving
+  std::function<void(reporter&)> after_serving{};   // if set: before "Served N connections"
+};
 
-// "Listening at ADDR:PORT", with the program's name and its own `extra` fields in JSON.
-void announce_listening(reporter& report, const server& srv, std::string_view program, std::vector<field> extra = {});
+// The output, capture, trace and io_context of one server run, made in that order (and so
+// destroyed in the reverse one). The program may make what its handler needs on io() first.
+class server_runner {
+ public:
+  // `text_to_stderr`: see cli::output (the lines server keeps stdout for payload). Throws as
+  // cli::packets and open_trace() do, before anything listens.
+  explicit server_runner(const common_options& options, bool text_to_stderr = false);
+  asio::io_context& io() noexcept { return io_; }
+  reporter& report() noexcept { return out_.report(); }
 
-// Serves with `handler` until the server ends by itself (--once, an accept failure) or is
-// stopped. Every server stops the same way, through server::stop(): on SIGINT, SIGTERM or SIGHUP
-// (SPEC §2), or when the program calls it (the lines server's stdout broke). It stops accepting
-// and closes each live session FIN-first; this returns once they have ended with their
-// summaries (within the drain deadline), or at once on a second signal. `status` stays 0.
-run_result serve_until_stopped(asio::io_context& io, server& srv, session_handler handler);
+  // Listens, announces, serves until the server ends by itself (--once, an accept failure) or is
+  // stopped: SIGINT, SIGTERM or SIGHUP, or server::stop() from the program. Stopping ends each
+  // live session FIN-first with its summary (a second signal does not wait). Returns the exit
+  // status: 0 when stopped by a signal; the last session's error class with --once; else what
+  // the loop returned; 1 if the trace failed on the way. If it cannot listen, reports the run's
+  // error and end (tcpkit/run_outcome.hpp) and throws.
+  int run(server_program program);
 
-// Waits for the sessions of the other loops (--threads), prints "Served N connections: F
-// failed, R refused" and returns the exit status: 0 for a server stopped by a signal (it has
-// done its job), the last session's error class for --once, else what the server's loop returned.
-int end_server(reporter& report, server& srv, const run_result& result, bool once);
+ private:
+  const common_options& options_;
+  output out_;
+  packets wire_;
+  std::unique_ptr<tracer> trace_;
+  asio::io_context io_;
+};
 
 }  // namespace tcpkit::cli

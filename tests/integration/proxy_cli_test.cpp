@@ -275,6 +275,22 @@ TEST(ProxyCli, SigtermStopsTheProxyWithItsSummary) {
   EXPECT_EQ(client.recv_until_eof(in(10s)).how, ending::eof);
 }
 
+// SIGHUP (a closed terminal) stops the proxy as it stops every server (SPEC §2); the proxy
+// once had its own signal handling, which let SIGHUP kill it without a summary.
+TEST(ProxyCli, SighupStopsTheProxyLikeEveryServer) {
+  test::raw_listener upstream;
+  auto proxy = start_proxy(upstream.port());
+  raw_socket client = test::connect_loopback(proxy.port, in(5s));
+  raw_socket server = upstream.accept(in(5s));
+  ASSERT_TRUE(client && server);
+  ASSERT_TRUE(proxy.proc.wait_for_stdout("Forwarding 127.0.0.1:", 10s));
+  proxy.proc.signal(SIGHUP);
+  EXPECT_EQ(proxy.proc.wait(10s), 0) << proxy.proc.stderr_text();
+  EXPECT_NE(proxy.proc.stdout_text().find("Served 1 connection: 0 failed, 0 refused"), std::string::npos)
+      << proxy.proc.stdout_text();
+  EXPECT_EQ(client.recv_until_eof(in(10s)).how, ending::eof);
+}
+
 TEST(ProxyCli, ItsOwnPausesAreNotIdleTimeButASilentConnectionIsClosed) {
   test::raw_listener upstream;
   // Three slices 800 ms apart, with an idle timeout of 0.5 s: the pauses are the proxy's own.

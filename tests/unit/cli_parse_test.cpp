@@ -9,6 +9,9 @@
 #include "app.hpp"
 #include "values.hpp"
 
+#include "tcpkit/line_buffer.hpp"
+#include "tcpkit/sixteen.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -198,6 +201,41 @@ TEST(CliParse, VersionAndUsageErrorText) {
   EXPECT_EQ(b.kind, outcome::usage);
   EXPECT_NE(b.text.find("--port"), std::string::npos) << b.text;
   EXPECT_FALSE(b.run);
+}
+
+// --- issue 14: every parse has option values of its own ---------------------------------------
+
+TEST(CliParse, ASecondParseStartsFromTheDefaults) {
+  // The commands kept their values in function-local statics: a second parse inherited them.
+  ASSERT_TRUE(parse_and_record({"sixteen", "server", "127.0.0.1:1070", "--idle-timeout", "0.5", "--max-conns", "3"}));
+  EXPECT_DOUBLE_EQ(last_run.options.idle_timeout_s, 0.5);
+  ASSERT_TRUE(parse_and_record({"sixteen", "server", "127.0.0.1"}));
+  EXPECT_DOUBLE_EQ(last_run.options.idle_timeout_s, 60);
+  EXPECT_EQ(last_run.options.max_conns, 0u);
+  EXPECT_EQ(last_run.options.port, tcpkit::kDefaultPort);
+  ASSERT_TRUE(parse_and_record({"sixteen", "client", "127.0.0.1", "--message", "Hi th"}));
+  EXPECT_EQ(last_run.text, "Hi th");
+  ASSERT_TRUE(parse_and_record({"sixteen", "client", "127.0.0.1"}));
+  EXPECT_EQ(last_run.text, tcpkit::kGreeting);
+  ASSERT_TRUE(parse_and_record({"uppercase", "client", "127.0.0.1", "1M", "--strategy", "async"}));
+  ASSERT_TRUE(parse_and_record({"uppercase", "client", "127.0.0.1"}));
+  EXPECT_EQ(last_run.uppercase.bytecount, 16u);
+  EXPECT_EQ(last_run.uppercase.strategy, "naive");
+}
+
+TEST(CliParse, AnActionRunsWithItsOwnParsesValues) {
+  // The action chosen reads the values its result owns, not whatever a later parse wrote.
+  auto first = parse({"lines", "server", "::1", "-p", "1071", "--max-line", "2K"});
+  auto second = parse({"lines", "server", "127.0.0.1", "-p", "1072"});
+  ASSERT_EQ(first.kind, outcome::run) << first.text;
+  ASSERT_EQ(second.kind, outcome::run) << second.text;
+  first.run();
+  EXPECT_EQ(last_run.options.host, "::1");
+  EXPECT_EQ(last_run.options.port, 1071);
+  EXPECT_EQ(last_run.size, 2048u);
+  second.run();
+  EXPECT_EQ(last_run.options.host, "127.0.0.1");
+  EXPECT_EQ(last_run.size, tcpkit::kDefaultMaxLine);
 }
 
 // --- item 4: durations --------------------------------------------------------------------
