@@ -39,7 +39,7 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_destination(std::stri
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return std::nullopt;
   const std::string_view host = text.substr(0, colon);
-  const auto port = parse_port(text.substr(colon + 1));
+  const auto port = tcpkit::parse_port(text.substr(colon + 1));
   if (!port || *port == 0) return std::nullopt;
   const bool bracketed = host.front() == '[' && host.back() == ']';
   if (!bracketed && host.find(':') != std::string_view::npos) return std::nullopt;  // a bare IPv6 literal
@@ -75,7 +75,8 @@ void add_shaping_options(CLI::App& command, proxy_flags& flags) {
   command.add_option("--slice", flags.slice,
                      "forward in writes of N bytes, or of N to M bytes chosen at random, 10 ms apart unless --delay says "
                      "otherwise (so that each reaches the receiver's recv() on its own)")
-      ->check(slice);
+      ->check(slice)
+      ->type_name("N[-M]");
   add_count_option(command, "--delay", flags.delay_ms, "milliseconds to pause after every write (default 0; 10 with --slice)",
                    0, kMaxMilliseconds)->type_name("MS");
   add_count_option(command, "--latency", flags.latency_ms, "milliseconds every byte is held before it is forwarded", 0,
