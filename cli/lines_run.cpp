@@ -47,7 +47,7 @@ int serve_lines(const common_options& options, std::size_t max_line, std::option
     output_failure = e;
     srv.stop();
   });
-  const run_result result = serve_until_stopped(io, srv, lines_session(sink, {max_line}));
+  const run_result result = serve_until_stopped(io, srv, lines_handler(sink, {max_line}));
   wire.finish();
   if (!sink.close(kDefaultSinkCloseLimit)) {
     out.report().emit({event_type::error,
