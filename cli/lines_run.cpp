@@ -39,7 +39,7 @@ int serve_lines(const common_options& options, std::size_t max_line, std::option
       output_failure = e;
       srv.stop();
     });
-    return lines_session(sink, {max_line});
+    return lines_handler(sink, {max_line});
   };
   auto close_sink = [&](reporter& report) {
     if (sink.close(kDefaultSinkCloseLimit)) return;

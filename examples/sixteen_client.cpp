@@ -1,16 +1,37 @@
-// The seeds' sixteen-octet client in a dozen lines of tcpkit: connect, send exactly sixteen
-// bytes, read exactly sixteen back. Blocking calls, no coroutines needed.
+// The seeds' sixteen-octet client as a coroutine on a tcpkit::connection: connect, send exactly
+// sixteen bytes, half-close, read exactly sixteen back, close gracefully. Written against the
+// installed library.
 //
 //   sixteen_client HOST PORT
-#include <tcpkit/close.hpp>
 #include <tcpkit/connect.hpp>
+#include <tcpkit/connection.hpp>
 #include <tcpkit/errors.hpp>
 #include <tcpkit/escape.hpp>
-#include <tcpkit/io.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_future.hpp>
 
 #include <array>
 #include <cstdio>
 #include <string>
+#include <string_view>
+
+// The exchange. recv_exact loops until all sixteen bytes are in, however TCP splits them, and
+// throws tcpkit::short_read if the server closes first.
+asio::awaitable<std::string> ask(std::string host, std::uint16_t port) {
+  tcpkit::tcp::socket socket = co_await tcpkit::async_connect_to(host, port);
+  std::printf("Client has been assigned socket name %s\n", tcpkit::local_name(socket).c_str());
+  std::string peer = tcpkit::peer_name(socket);
+  tcpkit::connection conn(std::move(socket), std::move(peer));
+
+  co_await conn.async_send_all(asio::buffer(std::string_view("Hi there, server")));
+  (void)conn.half_close();  // "that is all I will send": a server waiting for more sees EOF
+  std::array<char, 16> reply{};
+  co_await conn.async_recv_exact(asio::buffer(reply));
+  co_await conn.async_graceful_close();
+  co_return std::string(reply.data(), reply.size());
+}
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -24,17 +45,11 @@ int main(int argc, char** argv) {
   }
   try {
     asio::io_context io;
-    tcpkit::tcp::socket socket = tcpkit::connect_to(io, argv[1], *port);
-    std::printf("Client has been assigned socket name %s\n", tcpkit::local_name(socket).c_str());
-
-    tcpkit::send_all(socket, asio::buffer(std::string("Hi there, server")));
-    std::array<char, 16> reply{};
-    tcpkit::recv_exact(socket, asio::buffer(reply));  // throws tcpkit::short_read on early EOF
-    tcpkit::graceful_close(socket);
-
-    std::printf("The server said %s\n", tcpkit::quote_bytes({reply.data(), reply.size()}).c_str());
+    auto reply = asio::co_spawn(io, ask(argv[1], *port), asio::use_future);
+    io.run();
+    std::printf("The server said %s\n", tcpkit::quote_bytes(reply.get()).c_str());
     return 0;
-  } catch (const tcpkit::error& e) {
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "sixteen_client: %s\n", e.what());
     return static_cast<int>(tcpkit::classify(e));
   }

@@ -1,5 +1,7 @@
 #include "tcpkit/close.hpp"
 
+#include "tcpkit/close_watch.hpp"
+
 #include <asio/redirect_error.hpp>
 #include <asio/socket_base.hpp>
 #include <asio/use_awaitable.hpp>

@@ -1,13 +1,11 @@
 #include "tcpkit/lines_client.hpp"
 
-#include "tcpkit/close.hpp"
+#include "tcpkit/client.hpp"
 #include "tcpkit/errors.hpp"
 #include "tcpkit/escape.hpp"
-#include "tcpkit/io.hpp"
-#include "tcpkit/run_outcome.hpp"
+#include "tcpkit/session_summary.hpp"
 #include "tcpkit/socket_queues.hpp"
 
-#include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
@@ -26,8 +24,6 @@ asio::awaitable<void> wait_forever() {
   co_await never.async_wait(asio::use_awaitable);
 }
 
-double seconds_since(clock::time_point start) { return std::chrono::duration<double>(clock::now() - start).count(); }
-
 std::string_view first_line(std::string_view text) {
   const auto newline = text.find('\n');
   return newline == std::string_view::npos ? text : text.substr(0, newline);
@@ -45,26 +41,24 @@ struct exchange_state {
   std::error_code recv_error;
 };
 
-asio::awaitable<void> send_input(tcp::socket& socket, byte_source& input, idle_deadline& idle,
-                                 const std::string& peer, exchange_state& state, close_watch& closing) {
+asio::awaitable<void> send_input(connection& conn, byte_source& input, exchange_state& state) {
   for (;;) {
     std::string_view chunk;
     {
-      const auto hold = idle.hold();  // a person typing is not the connection stalling
+      const auto hold = conn.idle().hold();  // a person typing is not the connection stalling
       chunk = co_await input.async_read_chunk();
     }
     if (chunk.empty()) break;
     state.sent.add(chunk);
     try {
-      co_await async_send_all(socket, asio::buffer(chunk), &idle, peer);
+      co_await conn.async_send_all(asio::buffer(chunk));
     } catch (const error& e) {
       state.send_error = e.code();
       co_return;
     }
   }
   // Half-close: "that is all". The server's reading loop ends at this EOF and it replies.
-  closing.note_closing(socket);
-  socket.shutdown(tcp::socket::shutdown_send, state.send_error);
+  state.send_error = conn.half_close();
   state.sent_all = !state.send_error;
 }
 
@@ -73,12 +67,12 @@ asio::awaitable<void> send_input(tcp::socket& socket, byte_source& input, idle_d
 // it. Any other first line (a refusal) is followed by the server's close: read on to it, so that
 // the summary says who closed first. After an acknowledgement, the graceful close still waits
 // (within its drain) for the server's EOF: the server's close says it is done.
-asio::awaitable<void> receive_reply(tcp::socket& socket, idle_deadline& idle, bool expect_ack, exchange_state& state) {
+asio::awaitable<void> receive_reply(connection& conn, bool expect_ack, exchange_state& state) {
   std::array<char, 1024> chunk;
   while (state.reply.size() <= kMaxReply) {
     if (expect_ack && state.reply.find('\n') != std::string::npos && parse_ack(first_line(state.reply))) co_return;
     std::error_code ec;
-    const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n = co_await conn.async_read_some(asio::buffer(chunk), ec);
     if (ec == asio::error::eof) {
       state.peer_closed = true;
       co_return;
@@ -88,7 +82,6 @@ asio::awaitable<void> receive_reply(tcp::socket& socket, idle_deadline& idle, bo
       co_return;
     }
     state.reply.append(chunk.data(), n);
-    idle.touch();
   }
 }
 
@@ -163,13 +156,12 @@ error no_progress_error(tcp::socket& socket, const exchange_state& state, const 
 // no progress is made for io_timeout (thrown). The exchange ends when the server's side does (an
 // acknowledgement, its EOF, a refusal): sending stops there even if input is left, since nobody
 // would read it. Sending ends it early only when reading the input fails (rethrown).
-asio::awaitable<void> exchange_lines(tcp::socket& socket, byte_source& input, const lines_client_options& options,
-                                     const std::string& peer, exchange_state& state, close_watch& closing) {
-  idle_deadline idle(options.io_timeout);
+asio::awaitable<void> exchange_lines(connection& conn, byte_source& input, const lines_client_options& options,
+                                     exchange_state& state) {
   std::exception_ptr input_failure;
   auto sending = [&]() -> asio::awaitable<void> {
     try {
-      co_await send_input(socket, input, idle, peer, state, closing);
+      co_await send_input(conn, input, state);
     } catch (...) {
       input_failure = std::current_exception();
       co_return;
@@ -178,9 +170,11 @@ asio::awaitable<void> exchange_lines(tcp::socket& socket, byte_source& input, co
   };
   bool server_finished = false;
   auto exchange = [&]() -> asio::awaitable<void> {
-    server_finished = co_await run_until(receive_reply(socket, idle, options.expect_ack, state), sending());
+    server_finished = co_await run_until(receive_reply(conn, options.expect_ack, state), sending());
   };
-  if (!co_await run_until(exchange(), idle.expired())) throw no_progress_error(socket, state, options, peer);
+  if (!co_await run_until(exchange(), conn.idle().expired())) {
+    throw no_progress_error(conn.socket(), state, options, conn.peer());
+  }
   if (!server_finished && input_failure) std::rethrow_exception(input_failure);
 }
 
@@ -205,50 +199,21 @@ void report_end(reporter& report, const lines_client_options& options, const lin
   report.emit(end);
 }
 
-// The run on a connected socket, up to its session's summary and the run's end.
-asio::awaitable<lines_client_result> run_connected(tcp::socket& socket, const lines_client_options& options,
-                                                  byte_source& input, reporter& report, close_watch& closing,
-                                                  clock::time_point start) {
-  const std::string peer = peer_name(socket);
-  const auto connected = clock::now();
-  exchange_state state;
-  // A transfer cut short (Ctrl-C, a timeout, a read error) must not look complete: a normal
-  // close sends a FIN, which the server would take for our half-close and acknowledge, and an
-  // unterminated last line would be printed. A reset tells it the input did not end there.
-  struct reset_unless_sent {
-    tcp::socket& socket;
-    const exchange_state& state;
-    ~reset_unless_sent() {
-      if (!state.sent_all && socket.is_open()) abort_connection(socket);
-    }
-  } interrupted_transfer{socket, state};
-  auto summarize = [&] {
-    report_session(report, closing, socket,
-                   {"client", 0, peer, state.sent.count().bytes, state.reply.size(), clock::now() - connected});
-  };
-  lines_client_result result;
-  try {
-    co_await exchange_lines(socket, input, options, peer, state, closing);
-    if (options.expect_ack) {
-      result.acknowledged = check_reply(state, peer);
-    } else {
-      check_close(state, peer);
-    }
-  } catch (const std::exception& e) {
-    // Before interrupted_transfer resets an unfinished transfer: the socket is still open.
-    closing.note_failure(socket, e);
-    summarize();
-    throw;
+// The session body: the exchange, judged, and what the server said.
+asio::awaitable<void> run_connected(connection& conn, const lines_client_options& options, byte_source& input,
+                                    reporter& report, exchange_state& state, lines_client_result& result,
+                                    clock::time_point start) {
+  co_await exchange_lines(conn, input, options, state);
+  if (options.expect_ack) {
+    result.acknowledged = check_reply(state, conn.peer());
+  } else {
+    check_close(state, conn.peer());
   }
   result.sent = state.sent.count();
   result.seconds = seconds_since(start);
   if (!state.reply.empty()) {
     report.emit({event_type::progress, "The server said {reply}", {{"reply", payload{std::string(first_line(state.reply))}}}});
   }
-  co_await async_graceful_close(socket, kDefaultDrain, &closing);
-  summarize();
-  report_end(report, options, result, peer, first_line(state.reply), closing);
-  co_return result;
 }
 
 }  // namespace
@@ -264,19 +229,28 @@ asio::awaitable<lines_client_result> run_lines_client(const lines_client_options
                 {"port", std::uint64_t{options.port}},
                 {"input", options.input_name},
                 {"expect_ack", options.expect_ack}}});
-  close_watch closing(report.wants(event_type::session));
-  std::string peer;
-  try {
-    tcp::socket socket = co_await async_connect_to(options.host, options.port, options.connect);
-    peer = peer_name(socket);
+  exchange_state state;
+  lines_client_result result;
+  client_session session;
+  session.host = options.host;
+  session.port = options.port;
+  session.connect = options.connect;
+  session.io_timeout = options.io_timeout;
+  session.connected = [&](connection& conn) {
     report.emit({event_type::connection,
                  "Client has been assigned socket name {local}\nSending the lines of {input} to {peer}",
-                 {{"local", local_name(socket)}, {"peer", peer}, {"input", options.input_name}}});
-    co_return co_await run_connected(socket, options, input, report, closing, start);
-  } catch (const std::exception& e) {
-    report_run_failure(report, e, closing, peer);
-    throw;
-  }
+                 {{"local", local_name(conn.socket())}, {"peer", conn.peer()}, {"input", options.input_name}}});
+  };
+  session.exchange = [&](connection& conn) { return run_connected(conn, options, input, report, state, result, start); };
+  // A transfer cut short (Ctrl-C, a timeout, a read error) must not look complete: a normal
+  // close sends a FIN, which the server would take for our half-close and acknowledge, and an
+  // unterminated last line would be printed. A reset tells it the input did not end there.
+  session.reset_on_failure = [&] { return !state.sent_all; };
+  session.finished = [&](connection& conn) {
+    report_end(report, options, result, conn.peer(), first_line(state.reply), conn.closing());
+  };
+  co_await async_run_client(std::move(session), report);
+  co_return result;
 }
 
 }  // namespace tcpkit

@@ -1,6 +1,7 @@
 #include "tcpkit/proxy.hpp"
 
 #include "tcpkit/close.hpp"
+#include "tcpkit/connection.hpp"
 #include "tcpkit/errors.hpp"
 #include "tcpkit/io.hpp"
 #include "tcpkit/socket_queues.hpp"
@@ -94,18 +95,16 @@ asio::awaitable<void> wait_until(clock::time_point when, idle_deadline& idle) {
 
 // Progress, and the client side's byte counts for the session summary: what up reads from the
 // client, what down writes to it.
-void count(session_context& context, const flow& f, std::size_t n, bool read) {
-  context.idle.touch();
-  if (f.up && read) context.traffic.add_received(n);
-  if (!f.up && !read) context.traffic.add_sent(n);
+void count(connection& conn, const flow& f, std::size_t n, bool read) {
+  conn.note_transfer(f.up && read ? n : 0, !f.up && !read ? n : 0);
 }
 
 // Writes the first `n` bytes of the buffer to the destination as the shaper says. False if the
 // direction ended meanwhile (a reset); bytes beyond a due cut are discarded.
-asio::awaitable<bool> forward(flow& f, link& l, session_context& context, std::size_t n, clock::time_point read_at) {
+asio::awaitable<bool> forward(flow& f, link& l, connection& conn, std::size_t n, clock::time_point read_at) {
   clock::time_point not_before = f.shape.release_time(read_at);
   for (std::size_t done = 0; done < n;) {
-    co_await wait_until(not_before, context.idle);
+    co_await wait_until(not_before, conn.idle());
     const std::size_t size = f.shape.next_write(n - done);
     if (size == 0) {
       f.discarded += n - done;
@@ -116,7 +115,7 @@ asio::awaitable<bool> forward(flow& f, link& l, session_context& context, std::s
       end_on_error(f, l, ec, false);
       co_return false;
     }
-    count(context, f, written, false);
+    count(conn, f, written, false);
     not_before = f.shape.wrote(written, clock::now());
     done += written;
   }
@@ -124,12 +123,12 @@ asio::awaitable<bool> forward(flow& f, link& l, session_context& context, std::s
 }
 
 // After --close-after: reads and discards what the source still sends, until its EOF.
-asio::awaitable<void> discard_until_eof(flow& f, link& l, session_context& context) {
+asio::awaitable<void> discard_until_eof(flow& f, link& l, connection& conn) {
   for (;;) {
     const auto [ec, n] = co_await f.from.async_read_some(asio::buffer(f.buffer.get(), f.size), use_tuple);
     if (ec == asio::error::eof) co_return;
     if (ec) co_return end_on_error(f, l, ec, true);
-    count(context, f, n, true);
+    count(conn, f, n, true);
     f.discarded += n;
   }
 }
@@ -147,9 +146,9 @@ asio::awaitable<void> wait_acknowledged(tcp::socket& socket, idle_deadline& idle
 
 // The cut is due. --reset-after: both sides reset, once the destination has the bytes before
 // the cut. --close-after: the destination half-closed, and the source's later bytes discarded.
-asio::awaitable<void> cut(flow& f, link& l, session_context& context) {
+asio::awaitable<void> cut(flow& f, link& l, connection& conn) {
   if (f.shape.cut() == cut_kind::reset) {
-    co_await wait_acknowledged(f.to, context.idle);
+    co_await wait_acknowledged(f.to, conn.idle());
     if (l.reset) co_return;
     f.end = flow_end::reset_after;
     reset_both(l, false);
@@ -157,34 +156,32 @@ asio::awaitable<void> cut(flow& f, link& l, session_context& context) {
   }
   half_close(f, l);
   f.end = flow_end::close_after;
-  co_await discard_until_eof(f, l, context);
+  co_await discard_until_eof(f, l, conn);
 }
 
 // One direction, from its first read to its end: the proxy's readwrite() loop.
-asio::awaitable<void> relay(flow& f, link& l, session_context& context) {
+asio::awaitable<void> relay(flow& f, link& l, connection& conn) {
   for (;;) {
-    if (f.shape.cut_due()) co_return co_await cut(f, l, context);
+    if (f.shape.cut_due()) co_return co_await cut(f, l, conn);
     const auto [ec, n] = co_await f.from.async_read_some(asio::buffer(f.buffer.get(), f.size), use_tuple);
     if (ec == asio::error::eof) {
       half_close(f, l);
       co_return;
     }
     if (ec) co_return end_on_error(f, l, ec, true);
-    count(context, f, n, true);
-    if (!co_await forward(f, l, context, n, clock::now())) co_return;
+    count(conn, f, n, true);
+    if (!co_await forward(f, l, conn, n, clock::now())) co_return;
   }
 }
 
 // The upstream connection. A failure resets the client: it learns at once that there is no
 // server behind the proxy, as it would have without the proxy.
-asio::awaitable<tcp::socket> connect_upstream(tcp::socket& client, session_context& context, const proxy_options& options) {
+asio::awaitable<tcp::socket> connect_upstream(connection& client, const proxy_options& options) {
   try {
     co_return co_await async_connect_to(options.upstream_host, options.upstream_port, options.connect);
   } catch (const error&) {
-    context.closing.note_cut(close_how::error);  // the proxy ends it; the client did nothing
-    context.closing.note_closing(client);
-    context.closing.note_final(client);
-    abort_connection(client);
+    client.note_cut(close_how::error);  // the proxy ends it; the client did nothing
+    client.abort();
     throw;
   }
 }
@@ -200,7 +197,8 @@ std::string describe_end(const flow& f) {
   return {};
 }
 
-void report_end(session_context& context, const std::string& upstream, const flow& up, const flow& down, clock::time_point start) {
+void report_end(session_context& context, const connection& client, const std::string& upstream, const flow& up,
+                const flow& down, clock::time_point start) {
   const double seconds = std::chrono::duration<double>(clock::now() - start).count();
   auto line = [](const char* name, const flow& f) {
     return fmt::format("  {}: {} bytes in {} write{}, {}", name, f.shape.forwarded(), f.shape.writes(),
@@ -209,7 +207,7 @@ void report_end(session_context& context, const std::string& upstream, const flo
   const std::string text = fmt::format("{}\n{}\n  Connection closed after {:.3f} s", line("up   (client to server)", up),
                                        line("down (server to client)", down), seconds);
   context.report.emit({event_type::end, text,
-                       {{"conn", context.id}, {"peer", std::string(context.peer)}, {"upstream", upstream},
+                       {{"conn", context.id}, {"peer", client.peer()}, {"upstream", upstream},
                         {"up_bytes", up.shape.forwarded()}, {"down_bytes", down.shape.forwarded()},
                         {"up_writes", up.shape.writes()}, {"down_writes", down.shape.writes()},
                         {"up_discarded_bytes", up.discarded}, {"down_discarded_bytes", down.discarded},
@@ -217,26 +215,27 @@ void report_end(session_context& context, const std::string& upstream, const flo
                         {"seconds", seconds}}});
 }
 
-asio::awaitable<void> proxy_connection(tcp::socket& client, session_context& context, const proxy_options& options) {
+asio::awaitable<void> proxy_connection(connection& conn, session_context& context, const proxy_options& options) {
   const auto start = clock::now();
-  tcp::socket upstream = co_await connect_upstream(client, context, options);
+  tcp::socket& client = conn.socket();
+  tcp::socket upstream = co_await connect_upstream(conn, options);
   const std::string upstream_name = peer_name(upstream);
   context.report.emit({event_type::connection, "Forwarding {peer} to {upstream} (from {upstream_local})",
-                       {{"conn", context.id}, {"peer", std::string(context.peer)}, {"local", local_name(client)},
+                       {{"conn", context.id}, {"peer", conn.peer()}, {"local", local_name(client)},
                         {"upstream", upstream_name}, {"upstream_local", local_name(upstream)}}});
   // A shaped direction's slices must leave as they were cut, not be merged again by Nagle.
   if (options.up.shapes()) set_no_delay(upstream);
   if (options.down.shapes()) set_no_delay(client);
 
-  link l{client, upstream, context.closing};
+  link l{client, upstream, conn.closing()};
   flow up{client, upstream, true, shaper(options.up, mix_seed(options.seed, context.id, true)), options.buffer_bytes};
   flow down{upstream, client, false, shaper(options.down, mix_seed(options.seed, context.id, false)), options.buffer_bytes};
-  co_await run_both(relay(up, l, context), relay(down, l, context));
+  co_await run_both(relay(up, l, conn), relay(down, l, conn));
   // Both FINs have passed (or both sides were reset): nothing is left unread, so close() is
   // orderly. The client's socket is the server's to close.
   std::error_code ignored;
   upstream.close(ignored);
-  report_end(context, upstream_name, up, down, start);
+  report_end(context, conn, upstream_name, up, down, start);
 }
 
 }  // namespace
@@ -254,7 +253,7 @@ std::string_view to_string(flow_end end) noexcept {
 
 session_handler proxy_handler(proxy_options options) {
   auto shared = std::make_shared<const proxy_options>(std::move(options));
-  return [shared](tcp::socket& client, session_context& context) { return proxy_connection(client, context, *shared); };
+  return [shared](connection& client, session_context& context) { return proxy_connection(client, context, *shared); };
 }
 
 }  // namespace tcpkit

@@ -1,7 +1,8 @@
 #include "tcpkit/server.hpp"
 
-#include "tcpkit/close.hpp"
+#include "tcpkit/connection.hpp"
 #include "tcpkit/errors.hpp"
+#include "tcpkit/session_summary.hpp"
 #include "tcpkit/trace.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -133,36 +134,13 @@ asio::awaitable<void> server::run(session_handler handler) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
     if (ec && is_transient(ec)) continue;
     if (ec && is_resource_shortage(ec)) {
-      if (!shortage_reported) {
-        report_.emit({event_type::error, "accept {endpoint}: {message}; pausing accepts until connections close",
-                      {{"operation", std::string("accept")},
-                       {"endpoint", format_endpoint(acceptor_.local_endpoint())},
-                       {"message", ec.message()}}});
-        shortage_reported = true;
-      }
-      co_await sleep_for(kShortageBackoff);
+      co_await pause_accepting(ec, shortage_reported);
       continue;
     }
     if (ec) throw error(ec, "accept", format_endpoint(acceptor_.local_endpoint()));
     shortage_reported = false;
-
-    // The session is counted as active here, at admission, not when it starts on its loop:
-    // with several loops a burst would otherwise be admitted before any of it was counted.
-    std::uint64_t id = 0;
-    bool refuse = false;
-    {
-      const std::lock_guard lock(mutex_);
-      id = ++stats_.accepted;
-      refuse = options_.max_conns != 0 && stats_.active >= options_.max_conns;
-      if (refuse) {
-        ++stats_.refused;
-      } else {
-        ++stats_.active;
-      }
-    }
-    if (refuse) {
-      report_.emit({event_type::error, "refusing {peer}: {max_conns} connections are already being served",
-                    {{"conn", id}, {"peer", format_endpoint(peer_endpoint)}, {"max_conns", std::uint64_t{options_.max_conns}}}});
+    const std::uint64_t id = admit(peer_endpoint);
+    if (id == 0) {
       socket.close(ec);
       continue;
     }
@@ -175,6 +153,38 @@ asio::awaitable<void> server::run(session_handler handler) {
     asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint), asio::detached);
   }
   if (stopping_) co_await wait_for_sessions();
+}
+
+asio::awaitable<void> server::pause_accepting(const std::error_code& ec, bool& reported) {
+  if (!reported) {
+    report_.emit({event_type::error, "accept {endpoint}: {message}; pausing accepts until connections close",
+                  {{"operation", std::string("accept")},
+                   {"endpoint", format_endpoint(acceptor_.local_endpoint())},
+                   {"message", ec.message()}}});
+    reported = true;
+  }
+  co_await sleep_for(kShortageBackoff);
+}
+
+std::uint64_t server::admit(const tcp::endpoint& peer_endpoint) {
+  // The session is counted as active here, at admission, not when it starts on its loop:
+  // with several loops a burst would otherwise be admitted before any of it was counted.
+  std::uint64_t id = 0;
+  bool refuse = false;
+  {
+    const std::lock_guard lock(mutex_);
+    id = ++stats_.accepted;
+    refuse = options_.max_conns != 0 && stats_.active >= options_.max_conns;
+    if (refuse) {
+      ++stats_.refused;
+    } else {
+      ++stats_.active;
+    }
+  }
+  if (!refuse) return id;
+  report_.emit({event_type::error, "refusing {peer}: {max_conns} connections are already being served",
+                {{"conn", id}, {"peer", format_endpoint(peer_endpoint)}, {"max_conns", std::uint64_t{options_.max_conns}}}});
+  return 0;
 }
 
 asio::awaitable<void> server::wait_for_sessions() {
@@ -190,75 +200,82 @@ asio::awaitable<void> server::wait_for_sessions() {
   sessions_ended_ = nullptr;
 }
 
-asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint) {
-  idle_deadline idle(options_.idle_timeout);
-  const auto executor = co_await asio::this_coro::executor;
-  {
-    const std::lock_guard lock(mutex_);  // stats_.active was counted when run() admitted it
-    live_.emplace(id, live_session{&idle, executor});
-    if (stopping_) idle.expire_now();  // stop() came between admission and now: end it likewise
-  }
-  const std::string peer = format_endpoint(peer_endpoint);
-  session_context context{id, report_, idle, peer};
-  context.closing = close_watch(summarize_);
-  const clock::time_point start = summarize_ ? clock::now() : clock::time_point{};
-  tracer::connection traced = options_.trace ? options_.trace->attach(socket, "server", id, context.traffic) : tracer::connection{};
+// How a session ended, as its log line and the server's statistics say it.
+struct server::session_end {
   std::error_code failure;
-  std::string message;
+  std::string message;  // the error or note to report; empty if none
   bool idled_out = false;
+};
+
+asio::awaitable<server::session_end> server::run_handler(connection& conn, session_context& context) {
+  session_end end;
   try {
-    if (!co_await run_until(handler_(socket, context), idle.expired())) {
-      if (idle.expired_early()) {
-        context.closing.note_cut(close_how::interrupted);
-        message = fmt::format("closing {}: the server is stopping", peer);
+    if (!co_await run_until(handler_(conn, context), conn.idle().expired())) {
+      if (conn.idle().expired_early()) {
+        conn.note_cut(close_how::interrupted);
+        end.message = fmt::format("closing {}: the server is stopping", conn.peer());
       } else {
-        context.closing.note_cut(close_how::idle_timeout);
-        failure = make_error_code(errc::timed_out);
-        idled_out = true;
-        message = fmt::format("idle {}: no progress for {:g} s, connection closed", peer,
-                              std::chrono::duration<double>(options_.idle_timeout).count());
+        conn.note_cut(close_how::idle_timeout);
+        end.failure = make_error_code(errc::timed_out);
+        end.idled_out = true;
+        end.message = fmt::format("idle {}: no progress for {:g} s, connection closed", conn.peer(),
+                                  std::chrono::duration<double>(options_.idle_timeout).count());
       }
     }
   } catch (const std::system_error& e) {
-    context.closing.note_failure(socket, e);
-    failure = e.code();
-    message = describe_failure(e, peer);
+    conn.note_failure(e);
+    end.failure = e.code();
+    end.message = describe_failure(e, conn.peer());
   } catch (const std::exception& e) {
-    context.closing.note_failure(socket, e);
-    failure = make_error_code(std::errc::io_error);
-    message = describe_failure(e, peer);
+    conn.note_failure(e);
+    end.failure = make_error_code(std::errc::io_error);
+    end.message = describe_failure(e, conn.peer());
   }
+  co_return end;
+}
+
+void server::report_end(const session_end& end, std::uint64_t id, const std::string& peer) {
   {
     const std::lock_guard lock(mutex_);
     live_.erase(id);
-    if (failure) {
+    if (end.failure) {
       ++stats_.failed;
-      last_error_ = failure;
+      last_error_ = end.failure;
     }
   }
-  if (failure) {
-    report_.emit({event_type::error, "  {message}", {{"conn", id}, {"peer", peer}, {"message", message}}});
-  } else if (!message.empty()) {
-    report_.emit({event_type::note, "  {message}", {{"conn", id}, {"peer", peer}, {"message", message}}});
+  if (end.message.empty()) return;
+  report_.emit({end.failure ? event_type::error : event_type::note, "  {message}",
+                {{"conn", id}, {"peer", peer}, {"message", end.message}}});
+}
+
+asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint) {
+  connection conn(std::move(socket), format_endpoint(peer_endpoint), {options_.idle_timeout, summarize_});
+  const auto executor = co_await asio::this_coro::executor;
+  {
+    const std::lock_guard lock(mutex_);  // stats_.active was counted when run() admitted it
+    live_.emplace(id, live_session{&conn.idle(), executor});
+    if (stopping_) conn.idle().expire_now();  // stop() came between admission and now: end it likewise
   }
-  // The handler closes the socket when it finishes normally. Otherwise close gracefully here
-  // too: a FIN after whatever was already sent, not a reset that could destroy it.
+  session_context context{id, report_};
+  tracer::connection traced =
+      options_.trace ? options_.trace->attach(conn.socket(), "server", id, conn.traffic()) : tracer::connection{};
+  const session_end end = co_await run_handler(conn, context);
+  report_end(end, id, conn.peer());
+  // The handler closes the connection when it finishes normally. Otherwise close gracefully
+  // here too: a FIN after whatever was already sent, not a reset that could destroy it.
   //
   // Except after an idle timeout: nothing has moved for that long, so a peer that stopped
   // reading would never receive our FIN either (it waits behind the unsent bytes), and the
   // kernel would keep the orphaned socket and its buffers for minutes. A reset frees both ends.
-  if (socket.is_open() && idled_out) {
-    context.closing.note_closing(socket);
-    context.closing.note_final(socket);
-    abort_connection(socket);
-  }
-  if (socket.is_open()) co_await async_graceful_close(socket, kDefaultDrain, &context.closing);
+  if (conn.is_open() && end.idled_out) conn.abort();
+  if (conn.is_open()) co_await conn.async_graceful_close();
   traced.close();
   // After the handler's own lines, whatever ended the session (docs/JSON.md, `session`).
-  if (summarize_) {
-    report_session(report_, context.closing, socket,
-                   {"server", id, peer, context.traffic.bytes_sent(), context.traffic.bytes_received(), clock::now() - start});
-  }
+  if (summarize_) report_session(report_, conn, "server", id);
+  leave();
+}
+
+void server::leave() {
   bool idle_now = false;
   {
     const std::lock_guard lock(mutex_);

@@ -1,30 +1,13 @@
 #include "tcpkit/session_summary.hpp"
 
-#include "tcpkit/errors.hpp"
+#include "tcpkit/connection.hpp"
 
-#include <asio/error.hpp>
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <string>
-#include <system_error>
 
 namespace tcpkit {
 namespace {
-
-// A reset by the peer, as send() and recv() report it.
-bool is_peer_reset(const std::error_code& code) noexcept {
-  const int err = system_errno(code);
-  return err == ECONNRESET || err == EPIPE;
-}
-
-// What a failure says about how the session ended, if it was a cut of ours.
-std::optional<close_how> cut_of(const std::error_code& code) noexcept {
-  if (code == errc::stalled) return close_how::stall_timeout;
-  if (code == errc::timed_out) return close_how::idle_timeout;
-  if (code == errc::interrupted || code == asio::error::operation_aborted) return close_how::interrupted;
-  return std::nullopt;
-}
 
 std::string_view other_role(std::string_view role) noexcept { return role == "server" ? "client" : "server"; }
 
@@ -65,62 +48,6 @@ double mb_per_s(std::uint64_t bytes, double seconds) noexcept {
 }
 
 }  // namespace
-
-std::string_view to_string(close_how how) noexcept {
-  switch (how) {
-    case close_how::fin: return "fin";
-    case close_how::reset: return "reset";
-    case close_how::idle_timeout: return "idle_timeout";
-    case close_how::stall_timeout: return "stall_timeout";
-    case close_how::interrupted: return "interrupted";
-    case close_how::error: return "error";
-  }
-  return "unknown";
-}
-
-void close_watch::note_closing(tcp::socket& socket) noexcept {
-  if (!enabled_ || noted_ || !socket.is_open()) return;
-  noted_ = true;
-  // Before our shutdown only the peer can have moved the connection out of ESTABLISHED.
-  const std::optional<tcp_figures> now = read_tcp_info(socket.native_handle());
-  if (!now) return;
-  if (now->state == "CLOSE_WAIT") peer_fin_first_ = true;
-  if (now->state == "CLOSE") peer_reset_ = true;
-}
-
-void close_watch::note_cut(close_how how) noexcept {
-  if (enabled_ && !cut_) cut_ = how;
-}
-
-void close_watch::note_failure(tcp::socket& socket, const std::exception& failure) noexcept {
-  if (!enabled_) return;
-  if (const auto* e = dynamic_cast<const std::system_error*>(&failure)) {
-    if (const auto cut = cut_of(e->code())) {
-      note_cut(*cut);
-    } else if (is_peer_reset(e->code())) {
-      peer_reset_ = true;
-    }
-  }
-  if (!noted_) failed_first_ = true;
-  note_closing(socket);
-}
-
-void close_watch::note_final(tcp::socket& socket) noexcept {
-  if (!enabled_ || !socket.is_open()) return;
-  final_ = read_tcp_info(socket.native_handle());
-}
-
-closer close_watch::closed_by() const noexcept {
-  if (cut_) return closer::local;
-  return peer_reset_ || peer_fin_first_ ? closer::peer : closer::local;
-}
-
-close_how close_watch::how() const noexcept {
-  if (cut_) return *cut_;
-  if (peer_reset_) return close_how::reset;
-  if (peer_fin_first_) return close_how::fin;
-  return failed_first_ ? close_how::error : close_how::fin;
-}
 
 void add_closing_fields(event& e, const close_watch& watch, std::string_view role) {
   if (!watch.enabled()) return;
@@ -170,6 +97,12 @@ void report_session(reporter& report, close_watch& watch, tcp::socket& socket, c
   }
   e.text = text;
   report.emit(e);
+}
+
+void report_session(reporter& report, connection& conn, std::string_view role, std::uint64_t conn_id) {
+  report_session(report, conn.closing(), conn.socket(),
+                 {role, conn_id, conn.peer(), conn.traffic().bytes_sent(), conn.traffic().bytes_received(),
+                  clock::now() - conn.opened()});
 }
 
 std::string add_segment_counts(event& session, std::string_view text, const segment_counts& counts) {

@@ -82,18 +82,18 @@ void receive_everything(tcp::socket& socket, uppercase_exchange& exchange) {
 // Runs beside the I/O until stopped: every tick it shows progress; on a stop request, or when
 // nothing has moved for `limit`, it calls `cut` once (which must unblock the I/O) and ends.
 // If the monitor itself fails (its reporter throws), it records that in `failure` and cuts
-// with cut_reason::failed: an exception must neither escape a thread (std::terminate) nor leave
+// as close_how::error: an exception must neither escape a thread (std::terminate) nor leave
 // the I/O unwatched.
 class monitor_thread {
  public:
   monitor_thread(uppercase_exchange& exchange, clock::duration limit, std::stop_token user_stop, first_failure& failure,
-                 std::function<void(cut_reason)> cut)
+                 std::function<void(close_how)> cut)
       : thread_([&exchange, &failure, limit, user_stop, cut = std::move(cut)](std::stop_token own) {
           try {
-            if (const cut_reason why = watch(exchange, limit, user_stop, own); why != cut_reason::none) cut(why);
+            if (const auto why = watch(exchange, limit, user_stop, own)) cut(*why);
           } catch (...) {
             failure.record(std::current_exception());
-            cut(cut_reason::failed);
+            cut(close_how::error);
           }
         }) {}
 
@@ -105,15 +105,15 @@ class monitor_thread {
 
  private:
   // Ticks until a reason to cut (returned), or until `own` asks the monitor to end (none).
-  static cut_reason watch(uppercase_exchange& exchange, clock::duration limit, const std::stop_token& user_stop,
+  static std::optional<close_how> watch(uppercase_exchange& exchange, clock::duration limit, const std::stop_token& user_stop,
                           const std::stop_token& own) {
     std::mutex mutex;
     std::condition_variable_any wake;  // a tick-long sleep that stop() cuts short
     std::unique_lock lock(mutex);
     for (;;) {
-      if (wake.wait_for(lock, own, kMonitorTick, [&] { return own.stop_requested(); })) return cut_reason::none;
-      if (user_stop.stop_requested()) return cut_reason::interrupted;
-      if (exchange.tick(limit)) return cut_reason::stalled;
+      if (wake.wait_for(lock, own, kMonitorTick, [&] { return own.stop_requested(); })) return std::nullopt;
+      if (user_stop.stop_requested()) return close_how::interrupted;
+      if (exchange.tick(limit)) return exchange.stall_how();
     }
   }
 
@@ -201,8 +201,8 @@ error diagnose_stall(const uppercase_exchange& exchange, std::optional<socket_qu
 uppercase_result run_naive(tcp::socket& socket, uppercase_exchange& exchange, std::stop_token stop) {
   first_failure failure;
   std::optional<socket_queues> queues_at_stall;
-  monitor_thread monitor(exchange, exchange.options().stall_timeout, stop, failure, [&](cut_reason why) {
-    if (why == cut_reason::stalled) queues_at_stall = read_socket_queues(socket);  // before unblock() changes them
+  monitor_thread monitor(exchange, exchange.options().stall_timeout, stop, failure, [&](close_how why) {
+    if (why == close_how::stall_timeout) queues_at_stall = read_socket_queues(socket);  // before unblock() changes them
     exchange.cut(why);
     unblock(socket);
   });
@@ -215,14 +215,12 @@ uppercase_result run_naive(tcp::socket& socket, uppercase_exchange& exchange, st
   }
   monitor.stop();
 
-  switch (exchange.cut_short()) {
-    case cut_reason::interrupted: return exchange.result();
-    case cut_reason::stalled:
-      // Stalled while sending: the deadlock. Once everything is sent, the server is only silent.
-      if (exchange.sending_done()) throw exchange.no_progress_error(exchange.options().stall_timeout);
-      throw diagnose_stall(exchange, queues_at_stall);
-    case cut_reason::none:
-    case cut_reason::failed: break;
+  const std::optional<close_how> cut = exchange.cut_short();
+  if (cut == close_how::interrupted) return exchange.result();
+  if (cut == close_how::stall_timeout) {
+    // Stalled while sending: the deadlock. Once everything is sent, the server is only silent.
+    if (exchange.sending_done()) throw exchange.no_progress_error(exchange.options().stall_timeout);
+    throw diagnose_stall(exchange, queues_at_stall);
   }
   failure.rethrow_if_any();
   return exchange.result();
@@ -236,7 +234,7 @@ uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, 
     failure.record(std::move(e));
     unblock(socket);  // the other thread must not wait for a peer that will not answer
   };
-  monitor_thread monitor(exchange, exchange.options().idle_timeout, stop, failure, [&](cut_reason why) {
+  monitor_thread monitor(exchange, exchange.options().idle_timeout, stop, failure, [&](close_how why) {
     exchange.cut(why);
     unblock(socket);
   });
@@ -258,12 +256,9 @@ uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, 
   }  // the sender has finished
   monitor.stop();
 
-  switch (exchange.cut_short()) {
-    case cut_reason::interrupted: return exchange.result();
-    case cut_reason::stalled: throw exchange.no_progress_error(exchange.options().idle_timeout);
-    case cut_reason::none:
-    case cut_reason::failed: break;
-  }
+  const std::optional<close_how> cut = exchange.cut_short();
+  if (cut == close_how::interrupted) return exchange.result();
+  if (cut == close_how::idle_timeout) throw exchange.no_progress_error(exchange.options().idle_timeout);
   failure.rethrow_if_any();
   return exchange.result();
 }
@@ -281,7 +276,7 @@ uppercase_result connect_and_exchange(uppercase_exchange& exchange, std::stop_to
   io.run();
   std::optional<tcp::socket> socket = connecting.get();  // rethrows a connect error
   if (!socket) {
-    exchange.cut(cut_reason::interrupted);
+    exchange.cut(close_how::interrupted);
     const uppercase_result result = exchange.result();
     exchange.report_end(result);
     return result;

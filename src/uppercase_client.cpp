@@ -14,7 +14,6 @@
 namespace tcpkit {
 namespace {
 
-using detail::cut_reason;
 using detail::uppercase_exchange;
 
 // Sends everything, then half-closes. Not async_send_all(): each write is counted as it
@@ -50,15 +49,15 @@ asio::awaitable<void> watch(uppercase_exchange& exchange, std::stop_token stop, 
   for (;;) {
     co_await sleep_for(detail::kMonitorTick);
     if (stop.stop_requested()) {
-      exchange.cut(cut_reason::interrupted);
+      exchange.cut(close_how::interrupted);
       co_return;
     }
     try {
       if (!exchange.tick(exchange.options().idle_timeout)) continue;
-      exchange.cut(cut_reason::stalled);
+      exchange.cut(exchange.stall_how());
     } catch (...) {
       failure = std::current_exception();
-      exchange.cut(cut_reason::failed);
+      exchange.cut(close_how::error);
     }
     co_return;
   }
@@ -93,7 +92,7 @@ namespace {
 asio::awaitable<uppercase_result> async_connect_and_exchange(uppercase_exchange& exchange, std::stop_token stop) {
   std::optional<tcp::socket> socket = co_await detail::connect_unless_stopped(exchange.options(), stop);
   if (!socket) {
-    exchange.cut(cut_reason::interrupted);
+    exchange.cut(close_how::interrupted);
     const uppercase_result result = exchange.result();
     exchange.report_end(result);
     co_return result;
@@ -111,12 +110,9 @@ asio::awaitable<uppercase_result> async_connect_and_exchange(uppercase_exchange&
         run_both(async_send_everything(*socket, exchange), async_receive_everything(*socket, exchange)),
         watch(exchange, stop, watch_failure));
     if (!completed) {
-      switch (exchange.cut_short()) {
-        case cut_reason::stalled: throw exchange.no_progress_error(exchange.options().idle_timeout);
-        case cut_reason::failed: std::rethrow_exception(watch_failure);
-        case cut_reason::interrupted:
-        case cut_reason::none: break;
-      }
+      const std::optional<close_how> cut = exchange.cut_short();
+      if (cut == close_how::idle_timeout) throw exchange.no_progress_error(exchange.options().idle_timeout);
+      if (cut == close_how::error) std::rethrow_exception(watch_failure);
     }
     result = exchange.result();
   } catch (const std::exception& e) {

@@ -133,9 +133,19 @@ bool uppercase_exchange::tick(clock::duration limit) {
   return false;
 }
 
-void uppercase_exchange::cut(cut_reason reason) noexcept {
-  cut_reason expected = cut_reason::none;
-  cut_.compare_exchange_strong(expected, reason);
+void uppercase_exchange::cut(close_how how) noexcept {
+  int expected = kNotCut;
+  cut_.compare_exchange_strong(expected, static_cast<int>(how));
+}
+
+std::optional<close_how> uppercase_exchange::cut_short() const noexcept {
+  const int how = cut_.load();
+  if (how == kNotCut) return std::nullopt;
+  return static_cast<close_how>(how);
+}
+
+close_how uppercase_exchange::stall_how() const noexcept {
+  return options_.strategy == uppercase_strategy::naive ? close_how::stall_timeout : close_how::idle_timeout;
 }
 
 double uppercase_exchange::seconds_since_progress() const noexcept { return seconds_of(clock::now() - last_progress_); }
@@ -151,7 +161,7 @@ uppercase_result uppercase_exchange::result() const {
   result.bytes_sent = sent();
   result.bytes_received = received();
   result.seconds = start_ == clock::time_point{} ? 0.0 : seconds_of(clock::now() - start_);
-  result.interrupted = cut_short() == cut_reason::interrupted;
+  result.interrupted = cut_short() == close_how::interrupted;
   return result;
 }
 
@@ -185,11 +195,8 @@ void uppercase_exchange::report_failure(const std::exception& failure) {
 
 void uppercase_exchange::report_session(tcp::socket& socket, const std::exception* failure) {
   if (!closing_.enabled()) return;
-  if (cut_short() == cut_reason::interrupted) closing_.note_cut(close_how::interrupted);
-  if (cut_short() == cut_reason::stalled) {
-    // The naive client's limit is its stall watchdog's; the others' is the idle timeout.
-    closing_.note_cut(options_.strategy == uppercase_strategy::naive ? close_how::stall_timeout : close_how::idle_timeout);
-  }
+  // A monitor's own failure is noted as the failure it is, below.
+  if (const auto how = cut_short(); how && *how != close_how::error) closing_.note_cut(*how);
   if (failure != nullptr) closing_.note_failure(socket, *failure);
   tcpkit::report_session(report_, closing_, socket, {"client", 0, peer_, sent(), received(), clock::now() - start_});
 }

@@ -24,14 +24,6 @@ namespace tcpkit::detail {
 // the delay before a stop request is noticed.
 inline constexpr auto kMonitorTick = std::chrono::milliseconds(100);
 
-// Why an exchange was cut short from outside its I/O.
-enum class cut_reason {
-  none,
-  interrupted,  // a stop request
-  stalled,      // no progress for the strategy's limit
-  failed,       // the monitor itself failed (its reporter threw); its exception is the error
-};
-
 // One exchange's bookkeeping. The counters are atomic so that a sender thread, a receiver
 // thread and a monitor thread may share one exchange; everything else has a single owner:
 // next_chunk/add_sent/finish_sending belong to the sender, check_received/finish_receiving to
@@ -83,9 +75,14 @@ class uppercase_exchange {
   // Monitor, every kMonitorTick: shows progress when the counters moved; true once nothing has
   // moved for `limit`.
   bool tick(clock::duration limit);
-  // Records why the exchange was cut short; the first reason wins. Thread-safe.
-  void cut(cut_reason reason) noexcept;
-  cut_reason cut_short() const noexcept { return cut_.load(); }
+  // Records why the exchange was cut short from outside its I/O, in the summary's words: a stop
+  // request (interrupted), no progress for the strategy's limit (stall_how()), or the monitor's
+  // own failure (error: its reporter threw; its exception is the error). The first cut wins.
+  // Thread-safe.
+  void cut(close_how how) noexcept;
+  std::optional<close_how> cut_short() const noexcept;
+  // How a stall ends the session: the naive client's stall watchdog, the others' idle timeout.
+  close_how stall_how() const noexcept;
   double seconds_since_progress() const noexcept;
 
   // The error for a stall of a concurrent strategy, or of naive once it is only receiving.
@@ -111,7 +108,8 @@ class uppercase_exchange {
   clock::time_point start_;
   traffic_counters traffic_;
   std::atomic<bool> sending_done_{false};
-  std::atomic<cut_reason> cut_{cut_reason::none};
+  static constexpr int kNotCut = -1;
+  std::atomic<int> cut_{kNotCut};  // a close_how, once cut
   close_watch closing_;  // noted by the sender at its half-close, read once every thread is done
   // The monitor's own state (read by others only after the monitor has finished).
   std::uint64_t seen_sent_ = 0;

@@ -1,13 +1,7 @@
 #include "tcpkit/uppercase_server.hpp"
 
-#include "tcpkit/close.hpp"
-#include "tcpkit/errors.hpp"
-#include "tcpkit/io.hpp"
+#include "tcpkit/connection.hpp"
 #include "tcpkit/uppercase.hpp"
-
-#include <asio/error.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/use_awaitable.hpp>
 
 #include <memory>
 
@@ -24,36 +18,25 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 constexpr std::size_t kInitialBuffer = 8 * 1024;
 constexpr std::size_t kGrowthBudget = 64 * 1024 * 1024;
 
-double seconds_since(clock::time_point start) { return std::chrono::duration<double>(clock::now() - start).count(); }
-
 }  // namespace
 
-asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk,
+asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk,
                                              std::shared_ptr<buffer_budget> budget) {
   const auto start = clock::now();
-  const std::string peer(context.peer);
   context.report.emit({event_type::connection,
                        "Processing up to {chunk_bytes} bytes at a time from {peer}",
                        {{"conn", context.id},
-                        {"peer", peer},
-                        {"local", local_name(socket)},
+                        {"peer", conn.peer()},
+                        {"local", local_name(conn.socket())},
                         {"chunk_bytes", std::uint64_t{chunk}}}});
 
   // Starts small and grows towards `chunk` while the client keeps it full (adaptive_buffer.hpp).
   adaptive_buffer buffer(kInitialBuffer, chunk, budget.get());
   std::uint64_t processed = 0;
   auto last_progress = start;
-  for (;;) {
-    std::error_code ec;
-    const std::size_t n = co_await socket.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                                                          asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::eof) break;
-    if (ec) throw error(ec, "recv", peer);
-    context.idle.touch();
-    context.traffic.add_received(n);
+  while (const std::size_t n = co_await conn.async_read_some(asio::buffer(buffer.data(), buffer.size()))) {
     uppercase_in_place(buffer.data(), n);
-    co_await async_send_all(socket, asio::buffer(buffer.data(), n), &context.idle, peer);
-    context.traffic.add_sent(n);
+    co_await conn.async_send_all(asio::buffer(buffer.data(), n));
     buffer.consumed(n);
     processed += n;
     if (const auto now = clock::now(); now - last_progress >= kProgressInterval) {
@@ -66,11 +49,11 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
   }
 
   // The client's EOF arrived and every reply is sent: our FIN follows the last byte.
-  const close_outcome outcome = co_await async_graceful_close(socket, kDefaultDrain, &context.closing);
+  const close_outcome outcome = co_await conn.async_graceful_close();
   context.report.emit({event_type::end,
                        "  {bytes_received} bytes processed\n  Socket closed",
                        {{"conn", context.id},
-                        {"peer", peer},
+                        {"peer", conn.peer()},
                         {"bytes_received", processed},
                         {"bytes_sent", processed},
                         {"seconds", seconds_since(start)},
@@ -79,8 +62,8 @@ asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_contex
 
 session_handler uppercase_handler(std::size_t chunk) {
   auto budget = std::make_shared<buffer_budget>(kGrowthBudget);
-  return [chunk, budget](tcp::socket& socket, session_context& context) {
-    return serve_uppercase_client(socket, context, chunk, budget);
+  return [chunk, budget](connection& conn, session_context& context) {
+    return serve_uppercase_client(conn, context, chunk, budget);
   };
 }
 

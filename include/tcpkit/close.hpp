@@ -12,13 +12,14 @@
 
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/endpoint.hpp"
-#include "tcpkit/session_summary.hpp"
 
 #include <asio/awaitable.hpp>
 
 #include <string_view>
 
 namespace tcpkit {
+
+class close_watch;  // tcpkit/close_watch.hpp
 
 inline constexpr clock::duration kDefaultDrain = std::chrono::seconds(2);
 

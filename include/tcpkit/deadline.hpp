@@ -14,6 +14,11 @@ namespace tcpkit {
 
 using clock = std::chrono::steady_clock;
 
+// The time since `start`, in seconds (the programs' "seconds" fields).
+inline double seconds_since(clock::time_point start) noexcept {
+  return std::chrono::duration<double>(clock::now() - start).count();
+}
+
 // Completes after `duration`; throws operation_aborted if cancelled first.
 asio::awaitable<void> sleep_for(clock::duration duration);
 
@@ -52,7 +57,6 @@ class idle_deadline {
   explicit idle_deadline(clock::duration timeout) : timeout_(timeout), deadline_(clock::now() + timeout) {}
 
   void touch() noexcept { deadline_ = clock::now() + timeout_; }
-  clock::duration timeout() const noexcept { return timeout_; }
   bool has_expired() const noexcept { return holds_ == 0 && clock::now() >= deadline_; }
 
   // Completes when the deadline has passed without a touch(), or at once after expire_now().

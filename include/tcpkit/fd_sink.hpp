@@ -19,7 +19,7 @@
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/errors.hpp"
 #include "tcpkit/fd_writer.hpp"
-#include "tcpkit/lines_server.hpp"
+#include "tcpkit/line_sink.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/steady_timer.hpp>

@@ -24,7 +24,6 @@
 // that wants std::getline, tcpkit/socket_istream.hpp wraps a socket as a std::istream.
 #pragma once
 
-#include "tcpkit/deadline.hpp"
 #include "tcpkit/endpoint.hpp"
 #include "tcpkit/line_buffer.hpp"
 
@@ -40,6 +39,8 @@
 
 namespace tcpkit {
 
+class connection;
+
 // Lines from a connected socket, in coroutine form (for servers) and blocking form (for
 // threads). Counts what it has returned, for acknowledgements.
 //
@@ -48,10 +49,12 @@ namespace tcpkit {
 // unterminated line, if any, is returned, then nullopt.
 class line_reader {
  public:
-  // `idle`, when given, is touched whenever bytes arrive. `peer` names the connection in
-  // errors (asked from the socket when empty).
-  explicit line_reader(tcp::socket& socket, std::size_t max_line = kDefaultMaxLine, idle_deadline* idle = nullptr,
-                       std::string peer = {});
+  // A reader of a socket; `peer` names it in errors (asked from the socket when empty).
+  explicit line_reader(tcp::socket& socket, std::size_t max_line = kDefaultMaxLine, std::string peer = {});
+  // A reader of a connection: every read touches its idle deadline, and the connection counts
+  // as received the bytes of the lines handed out (what the program has taken; an over-long
+  // line's bytes are not). The coroutine forms only.
+  explicit line_reader(connection& conn, std::size_t max_line = kDefaultMaxLine);
 
   // The next line, or nullopt at EOF. The line's bytes stay valid until the next read.
   asio::awaitable<std::optional<line>> async_read_line();
@@ -74,9 +77,12 @@ class line_reader {
   void received(std::size_t n, const std::error_code& ec);  // commit n bytes or note EOF; throws on errors
   [[noreturn]] void throw_error(const std::error_code& ec) const;
 
+  asio::awaitable<void> async_fill();  // one read into the buffer
+  void took(std::size_t lines, std::size_t bytes) noexcept;  // lines handed out
+
   tcp::socket& socket_;
+  connection* conn_ = nullptr;
   line_buffer buffer_;
-  idle_deadline* idle_;
   std::string peer_;
   bool eof_ = false;
   std::uint64_t lines_ = 0;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "tcpkit/line_reader.hpp"
+#include "tcpkit/line_sink.hpp"
 #include "tcpkit/lines_protocol.hpp"
 #include "tcpkit/server.hpp"
 
@@ -20,23 +21,6 @@
 #include <cstddef>
 
 namespace tcpkit {
-
-// Where a lines server puts what it receives. The library never prints: the program decides
-// (tcpkit's CLI uses an fd_sink on stdout; tests collect in memory).
-class line_sink {
- public:
-  virtual ~line_sink() = default;
-
-  // Takes one block of whole lines from one connection. A block is taken whole: blocks from
-  // different connections may follow each other in any order but never mix inside a line.
-  // `block.bytes` is only valid until this completes. Completing late is backpressure: the
-  // connection reads no more meanwhile. Throws tcpkit::error if the sink has failed.
-  virtual asio::awaitable<void> async_write(const line_block& block) = 0;
-
-  // Completes once everything taken so far has reached its destination (the server waits for
-  // this before acknowledging, so an acknowledged line is already written).
-  virtual asio::awaitable<void> async_flush() = 0;
-};
 
 struct lines_server_options {
   std::size_t max_line = kDefaultMaxLine;  // ending included; longer ends the connection
@@ -52,10 +36,10 @@ inline constexpr clock::duration kRefusalDrain = std::chrono::milliseconds(500);
 // tcpkit::error(errc::line_too_long) is thrown with the counts so far. A sink that fails ends
 // the session as this side's (close_how::error), unacknowledged, with the sink's error. A reset
 // in answer to the acknowledgement (the client had gone) throws: it was not delivered.
-asio::awaitable<void> serve_lines_client(tcp::socket& socket, session_context& context, line_sink& sink,
+asio::awaitable<void> serve_lines_client(connection& conn, session_context& context, line_sink& sink,
                                          lines_server_options options);
 
 // serve_lines_client as a session handler for tcpkit::server. `sink` must outlive the server.
-session_handler lines_session(line_sink& sink, lines_server_options options);
+session_handler lines_handler(line_sink& sink, lines_server_options options);
 
 }  // namespace tcpkit

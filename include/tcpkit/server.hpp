@@ -9,8 +9,6 @@
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/endpoint.hpp"
 #include "tcpkit/report.hpp"
-#include "tcpkit/session_summary.hpp"
-#include "tcpkit/traffic_counters.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
@@ -26,6 +24,7 @@
 
 namespace tcpkit {
 
+class connection;
 class tracer;
 
 struct server_options {
@@ -37,22 +36,17 @@ struct server_options {
   tracer* trace = nullptr;        // if set, every session is sampled into it (tcpkit/trace.hpp)
 };
 
-// What a session gets besides its socket.
+// What a session gets besides its connection.
 struct session_context {
-  std::uint64_t id;      // 1, 2, 3... in accept order
+  std::uint64_t id;  // 1, 2, 3... in accept order
   reporter& report;
-  idle_deadline& idle;   // touch() it on progress
-  std::string_view peer; // the peer's address as accepted ("127.0.0.1:50000"), for events and errors
-  traffic_counters traffic{};  // the handler counts the bytes it sends and receives here
-  // Pass it to the handler's async_graceful_close: the session's summary learns from it who
-  // closed first and the final TCP_INFO. Disabled (no system calls) unless the reporter wants
-  // `session` events; the server reports the summary after the handler, whatever happened.
-  close_watch closing{};
 };
 
-// A program's per-connection logic. It owns the exchange and closes the socket when done; an
-// exception it throws is reported as that session's error.
-using session_handler = std::function<asio::awaitable<void>(tcp::socket&, session_context&)>;
+// A program's per-connection logic. The connection carries the session's idle deadline, its
+// byte counts and its close watch; the handler owns the exchange and closes the connection when
+// done. An exception it throws is reported as that session's error; the server reports the
+// session's summary after the handler, whatever happened.
+using session_handler = std::function<asio::awaitable<void>(connection&, session_context&)>;
 
 struct server_stats {
   std::uint64_t accepted = 0;
@@ -105,7 +99,16 @@ class server {
     asio::any_io_executor executor;  // the loop the session runs on
   };
 
+  struct session_end;
+  // Out of descriptors or memory: reports it (once until an accept succeeds), then pauses.
+  asio::awaitable<void> pause_accepting(const std::error_code& ec, bool& reported);
+  // Counts an accepted connection in and returns its id; 0 (the refusal reported) if
+  // --max-conns sessions are live.
+  std::uint64_t admit(const tcp::endpoint& peer_endpoint);
   asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint);
+  asio::awaitable<session_end> run_handler(connection& conn, session_context& context);
+  void report_end(const session_end& end, std::uint64_t id, const std::string& peer);
+  void leave();  // the session is no longer active
   asio::awaitable<void> wait_for_sessions();  // after stop(): until none is live, or kStopLimit
   void announce_waiting();
 

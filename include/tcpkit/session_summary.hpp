@@ -1,80 +1,21 @@
 // The summary of one connection, reported once at its end on either side: bytes each way,
 // duration and rates, who closed first and how, and the kernel's last TCP_INFO figures.
 //
-// What the summary needs from the kernel has to be read while the socket is still open, at two
-// moments that only the code closing it sees:
-//
-//   this side's first shutdown()/close() ── TCP state then: CLOSE_WAIT = the peer's FIN came
-//                                           first, CLOSE = the peer reset the connection
-//   just before close()                  ── the final TCP_INFO (rtt, cwnd, retransmissions)
-//
-// A close_watch records both, and what cut the session short (idle timeout, a stop, an error).
-// A disabled watch does nothing and makes no system call: servers and clients enable it only
-// when their reporter wants `session` events.
+// What it says of the close comes from a close_watch (tcpkit/close_watch.hpp), which servers
+// and clients enable only when their reporter wants `session` events.
 #pragma once
 
+#include "tcpkit/close_watch.hpp"
 #include "tcpkit/deadline.hpp"
 #include "tcpkit/endpoint.hpp"
 #include "tcpkit/report.hpp"
-#include "tcpkit/tcp_info.hpp"
 
 #include <cstdint>
-#include <exception>
-#include <optional>
 #include <string_view>
 
 namespace tcpkit {
 
-// How the side that closed first closed (the JSON "close_how" value).
-enum class close_how {
-  fin,           // an orderly close or half-close
-  reset,         // the peer reset the connection
-  idle_timeout,  // this side gave up: no progress for its idle timeout
-  stall_timeout, // the naive uppercase client's stall watchdog fired (--stall-timeout)
-  interrupted,   // this side was stopped: SIGINT/SIGTERM, a server shutting down
-  error,         // this side ended the session because of a failure of its own finding
-};
-
-std::string_view to_string(close_how how) noexcept;
-
-// Which end of the connection closed first.
-enum class closer { local, peer };
-
-class close_watch {
- public:
-  close_watch() noexcept = default;  // disabled
-  explicit close_watch(bool enabled) noexcept : enabled_(enabled) {}
-
-  bool enabled() const noexcept { return enabled_; }
-
-  // Call just before this side's first shutdown() or close(): notes whether the peer's FIN or
-  // reset had already arrived (one getsockopt). Later calls, and calls on a closed socket, do nothing.
-  void note_closing(tcp::socket& socket) noexcept;
-  // This side is cutting the session short (a timeout or interrupted). The first cut wins;
-  // it decides the summary whatever the peer did before.
-  void note_cut(close_how how) noexcept;
-  // The session failed with `failure`: classifies it (a timeout, a cancellation, the peer's
-  // reset, or an error of this side's finding if nothing was closed yet) and notes the closing.
-  void note_failure(tcp::socket& socket, const std::exception& failure) noexcept;
-  // Call just before close(): the connection's final TCP_INFO figures (one getsockopt).
-  void note_final(tcp::socket& socket) noexcept;
-
-  // What was noted, in order of precedence: a cut of ours; the peer's reset (which ends both
-  // directions, so it outweighs an earlier half-close of ours); the peer's FIN before ours; a
-  // failure that came before we closed anything; else our own FIN.
-  closer closed_by() const noexcept;
-  close_how how() const noexcept;
-  const std::optional<tcp_figures>& final_figures() const noexcept { return final_; }
-
- private:
-  bool enabled_ = false;
-  bool noted_ = false;
-  bool peer_fin_first_ = false;
-  bool peer_reset_ = false;
-  bool failed_first_ = false;
-  std::optional<close_how> cut_;
-  std::optional<tcp_figures> final_;
-};
+class connection;
 
 // The facts of a session that the close_watch does not know.
 struct session_facts {
@@ -96,6 +37,10 @@ void add_closing_fields(event& e, const close_watch& watch, std::string_view rol
 //    0.281 ms; the client closed first (FIN); rtt 0.032 ms, cwnd 12, 0 retransmitted"
 // A server says what it received first, a client what it sent (`facts.role`).
 void report_session(reporter& report, close_watch& watch, tcp::socket& socket, const session_facts& facts);
+
+// report_session for a connection: its bytes, its watch, the time since it was opened. `conn_id`
+// is a server's connection number (0 for a client).
+void report_session(reporter& report, connection& conn, std::string_view role, std::uint64_t conn_id = 0);
 
 // What a packet capture (--packets, --pcap) saw of one session: segments each way, those that
 // repeated sequence space already sent, and advertisements of a zero receive window.

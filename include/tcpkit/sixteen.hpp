@@ -24,7 +24,7 @@ server_options sixteen_server_options(server_options base);
 // One connection: read exactly 16 bytes, reply kFarewell, close gracefully (so that extra
 // input, like the seed client's 17th byte, cannot turn the close into a reset that destroys
 // the reply). Throws short_read when the peer closes early.
-asio::awaitable<void> serve_sixteen_client(tcp::socket& socket, session_context& context);
+asio::awaitable<void> serve_sixteen_client(connection& conn, session_context& context);
 
 struct sixteen_client_options {
   std::string host;

@@ -69,7 +69,6 @@ class tracer {
   [[nodiscard]] connection attach(tcp::socket& socket, std::string_view side, std::uint64_t conn,
                                   const traffic_counters& counters);
 
-  clock::duration interval() const noexcept { return interval_; }
   const std::string& path() const noexcept { return path_; }
 
   // The first write to the file that failed (a disk that filled, a pipe whose reader left),

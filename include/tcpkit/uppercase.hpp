@@ -5,9 +5,8 @@
 //
 // Both loops run over every byte of the stream, so they are written to vectorise: branch-free,
 // over `unsigned char` with `__restrict`, in fixed-size blocks (GCC's -O2 cost model only
-// vectorises loops whose trip count is a known multiple of the vector width). What this is
-// worth, measured before tcpkit existed: an Asio server of the same shape went from ~450 to
-// ~700 MB/s with this form alone (docs/BENCHMARKS.md has tcpkit's own figures).
+// vectorises loops whose trip count is a known multiple of the vector width). What that form
+// is worth: docs/BENCHMARKS.md, "Figures from before tcpkit".
 #pragma once
 
 #include <cstddef>
@@ -20,8 +19,8 @@ namespace tcpkit {
 // The seeds' 16-byte message, repeated to make the client's payload.
 inline constexpr std::string_view kCapitalizeMessage = "capitalize this!";
 
-// The server reads up to this many bytes at a time by default (256 KiB: on loopback, 64 KiB
-// to 256 KiB buffers took a minimal C server from ~680 to ~860 MB/s); the seed reads 1024.
+// The server reads up to this many bytes at a time by default (256 KiB: why, in
+// docs/BENCHMARKS.md, "Figures from before tcpkit"); the seed reads 1024.
 inline constexpr std::size_t kDefaultChunk = 256 * 1024;
 inline constexpr std::size_t kSeedChunk = 1024;
 

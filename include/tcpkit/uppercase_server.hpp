@@ -26,12 +26,12 @@ namespace tcpkit {
 // transient "N bytes processed so far", then "N bytes processed" and "Socket closed" once the
 // client's EOF has been answered and the socket closed gracefully. Errors (a reset, an idle
 // timeout) propagate to the server, which reports them and ends only this connection.
-// `socket` and `context` belong to the server, which awaits this coroutine to its end.
+// `conn` and `context` belong to the server, which awaits this coroutine to its end.
 // The read buffer starts small and grows up to `chunk` while the connection is fast, within
 // `budget` if given (adaptive_buffer.hpp). The session shares ownership of the budget: its
 // buffer gives its growth back when the coroutine frame is destroyed, which can be after the
 // server and its handler are gone (an io_context destroyed with sessions still pending).
-asio::awaitable<void> serve_uppercase_client(tcp::socket& socket, session_context& context, std::size_t chunk,
+asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk,
                                              std::shared_ptr<buffer_budget> budget = nullptr);
 
 // serve_uppercase_client with `chunk` bound and one growth budget (64 MiB) shared by all the

@@ -1,5 +1,6 @@
 // send_all / recv_exact / graceful close over real loopback sockets, against peers that
 // split, trickle, stop early or leave input unread.
+#include "support/run_coroutine.hpp"
 #include "support/socket_pair.hpp"
 
 #include "tcpkit/close.hpp"
@@ -25,19 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::make_socket_pair;
 
-// Runs a coroutine on `io` to completion and returns its result (rethrowing its exception).
-// The io_context is bounded by `limit` so a regression fails instead of hanging.
-template <typename T>
-T run_coroutine(asio::io_context& io, asio::awaitable<T> coroutine, clock::duration limit = 10s) {
-  auto future = asio::co_spawn(io, std::move(coroutine), asio::use_future);
-  io.restart();
-  io.run_for(limit);
-  // use_future completes the future from outside the io_context (Asio posts the result through
-  // the system executor), so a coroutine that finished without ever suspending may have its
-  // result set a moment after run_for() returns: wait for it, bounded.
-  if (future.wait_for(5s) != std::future_status::ready) throw std::runtime_error("coroutine did not finish in time");
-  return future.get();
-}
+using test::run_coroutine;
 
 std::string pattern(std::size_t size) {
   std::string s(size, '\0');

@@ -1,6 +1,7 @@
 // The lines service as library code over real loopback sockets: the line reader against peers
 // that trickle and flood, the istream adapter, the server and client together, backpressure
 // from a sink that stops taking lines, and the stdout/stdin plumbing (fd_sink, fd_source).
+#include "support/run_coroutine.hpp"
 #include "support/recording_reporter.hpp"
 #include "support/scale.hpp"
 #include "support/session_line.hpp"
@@ -45,16 +46,10 @@ using namespace std::chrono_literals;
 using test::make_socket_pair;
 using test::recording_reporter;
 
-// Runs a coroutine on `io` to completion (bounded by `limit`) and returns its result.
+// Lines tests move megabytes: a longer bound than the default.
 template <typename T>
-T run_coroutine(asio::io_context& io, asio::awaitable<T> coroutine, clock::duration limit = 20s) {
-  auto future = asio::co_spawn(io, std::move(coroutine), asio::use_future);
-  io.restart();
-  io.run_for(limit);
-  // use_future sets the result from Asio's system executor (another thread): when run_for()
-  // returns the value may still be on its way, so wait for it a little.
-  if (future.wait_for(5s) != std::future_status::ready) throw std::runtime_error("coroutine did not finish in time");
-  return future.get();
+T run_coroutine(asio::io_context& io, asio::awaitable<T> coroutine) {
+  return test::run_coroutine(io, std::move(coroutine), 20s);
 }
 
 // Random printable lines, some CRLF, some empty, ending in `tail`.
@@ -126,7 +121,7 @@ TEST(LineReader, AnOverlongLineIsAnErrorNamingThePeerNotAnAllocation) {
     for (int i = 0; i < 64 && !ec; ++i) asio::write(*c, asio::buffer(flood), ec);  // ends when the reader closes
   });
   auto read = [s = &server]() -> asio::awaitable<std::string> {
-    line_reader reader(*s, 1000, nullptr, "198.51.100.7:1060");
+    line_reader reader(*s, 1000, "198.51.100.7:1060");
     try {
       while (co_await reader.async_read_line()) {
       }
@@ -276,7 +271,7 @@ class lines_server_fixture : public ::testing::Test {
   void start(server_options options = {}, std::size_t max_line = kDefaultMaxLine) {
     srv_.emplace(open_listener(io_.get_executor(), "127.0.0.1", 0), events_, options);
     port_ = srv_->local_endpoint().port();
-    asio::co_spawn(io_, srv_->run(lines_session(sink_, {max_line})), asio::detached);
+    asio::co_spawn(io_, srv_->run(lines_handler(sink_, {max_line})), asio::detached);
     thread_ = std::thread([this] { io_.run_for(60s); });  // bounded even if a test forgets to stop
   }
 

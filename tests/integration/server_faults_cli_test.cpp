@@ -5,6 +5,7 @@
 #include "support/raw_peer.hpp"
 #include "support/recording_reporter.hpp"
 
+#include "tcpkit/connection.hpp"
 #include "tcpkit/listen.hpp"
 #include "tcpkit/server.hpp"
 
@@ -143,7 +144,7 @@ TEST(ServerFaults, ASessionThatFailsWithAnyExceptionIsLoggedWithItsPeer) {
   auto client = test::connect_loopback(srv.local_endpoint().port(), in(5s));  // waits in the backlog
   ASSERT_TRUE(client);
   client.shutdown_write();  // the server's drain after the failure ends at this EOF
-  asio::co_spawn(io, srv.run([](tcp::socket&, session_context&) -> asio::awaitable<void> {
+  asio::co_spawn(io, srv.run([](connection&, session_context&) -> asio::awaitable<void> {
     throw std::bad_alloc();
     co_return;
   }), asio::detached);

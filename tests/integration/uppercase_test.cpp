@@ -5,6 +5,7 @@
 #include "support/session_line.hpp"
 #include "support/write_until_stuck.hpp"
 
+#include "tcpkit/connection.hpp"
 #include "tcpkit/errors.hpp"
 #include "tcpkit/io.hpp"
 #include "tcpkit/listen.hpp"
@@ -54,24 +55,23 @@ struct fake_behaviour {
   std::string trailer{};                        // sent after the client's EOF
 };
 
-asio::awaitable<void> serve_fake(tcp::socket& socket, session_context& context, fake_behaviour behaviour) {
+asio::awaitable<void> serve_fake(connection& conn, session_context&, fake_behaviour behaviour) {
   std::vector<unsigned char> buffer(64 * 1024);
   std::uint64_t offset = 0;
   for (;;) {
     std::error_code ec;
-    std::size_t n = co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n = co_await conn.async_read_some(asio::buffer(buffer), ec);
     if (ec) break;
-    context.idle.touch();
     if (behaviour.uppercase) uppercase_in_place(buffer.data(), n);
     if (behaviour.flip_case_at && *behaviour.flip_case_at >= offset && *behaviour.flip_case_at < offset + n) {
       buffer[*behaviour.flip_case_at - offset] ^= 0x20;
     }
     if (behaviour.reply_limit) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, *behaviour.reply_limit - std::min(offset, *behaviour.reply_limit)));
-    co_await async_send_all(socket, asio::buffer(buffer.data(), n), &context.idle);
+    co_await conn.async_send_all(asio::buffer(buffer.data(), n));
     offset += n;
   }
-  co_await async_send_all(socket, asio::buffer(behaviour.trailer), &context.idle);
-  socket.shutdown(tcp::socket::shutdown_send);
+  co_await conn.async_send_all(asio::buffer(behaviour.trailer));
+  conn.socket().shutdown(tcp::socket::shutdown_send);
 }
 
 // A server on 127.0.0.1:0 running on its own thread for the duration of a test.
@@ -87,7 +87,7 @@ class uppercase_fixture : public ::testing::Test {
     start(uppercase_handler(chunk), options);
   }
   void start_fake(fake_behaviour behaviour) {
-    start([behaviour](tcp::socket& socket, session_context& context) { return serve_fake(socket, context, behaviour); });
+    start([behaviour](connection& conn, session_context& context) { return serve_fake(conn, context, behaviour); });
   }
 
   void TearDown() override {
@@ -278,7 +278,7 @@ class signal_every_thread_then_stop final : public reporter {
 TEST_F(uppercase_fixture, ASignalInterruptingABlockedSendOrReceiveIsNotAnError) {
   // A server that neither reads nor answers: the threads client's receiver is blocked from the
   // start, and its sender as soon as the buffers are full, when the signal comes.
-  start([](tcp::socket&, session_context&) -> asio::awaitable<void> { co_await sleep_for(std::chrono::hours(1)); });
+  start([](connection&, session_context&) -> asio::awaitable<void> { co_await sleep_for(std::chrono::hours(1)); });
   std::stop_source stop;
   signal_every_thread_then_stop reporter(stop);
   const auto result = run_uppercase_client(client(uppercase_strategy::threads, std::uint64_t{1} << 40), reporter,

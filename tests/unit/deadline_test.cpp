@@ -2,6 +2,8 @@
 // they exist to avoid.
 #include "tcpkit/deadline.hpp"
 
+#include "support/run_coroutine.hpp"
+
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
@@ -26,17 +28,12 @@ asio::awaitable<void> fail_after(clock::duration delay, const char* message) {
   throw std::runtime_error(message);
 }
 
-// Runs `body` to completion on a fresh io_context, bounded so that a regression fails instead
-// of hanging; returns how long it took.
+// Runs `body` to completion on a fresh io_context (bounded); returns how long it took.
 template <class Body>
 clock::duration run(Body body) {
   asio::io_context io;
   const auto start = clock::now();
-  auto done = asio::co_spawn(io, body(), asio::use_future);
-  io.run_for(10s);
-  // use_future sets the result from outside the io_context: it may land just after run_for().
-  EXPECT_EQ(done.wait_for(5s), std::future_status::ready) << "did not finish";
-  done.get();
+  test::run_coroutine(io, body());
   return clock::now() - start;
 }
 
