@@ -14,6 +14,7 @@ page that loads nothing from elsewhere. Exit 0 on success, 1 with a message, 77 
 needed file is absent.
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -61,6 +62,10 @@ def check_reports(events, junit_path, html_path, results):
             fail(f"the HTML page has no section for {c['id']}")
 
 
+# Cases whose verdict depends on the checker making a burst of connections (see main).
+BURST_CASES = {"sixteen.server.many-clients"}
+
+
 def main(argv):
     binary, args = argv[1], argv[2:]
     expected, all_ok = set(), False
@@ -89,6 +94,11 @@ def main(argv):
         results = {e["id"]: e for e in events if e["event"] == "case"}
         failed = {i for i, e in results.items() if e["verdict"] == "FAILED"}
         print(run.stderr)
+        if os.environ.get("TCPKIT_SANITIZER"):
+            # A sanitizer slows the checker (the tcpkit under test here is the instrumented one)
+            # until it opens its 64 connections more slowly than a listen(1) server serves them, so
+            # the backlog never overflows: that verdict measures the burst, which such a run cannot make.
+            failed, expected = failed - BURST_CASES, expected - BURST_CASES
         if failed != expected:
             fail(f"FAILED cases {sorted(failed)}, expected {sorted(expected)}")
         if all_ok and any(e["verdict"] != "OK" for e in results.values()):
