@@ -8,8 +8,8 @@
 
 #include "common_options.hpp"
 
-#include "tcpkit/shaper.hpp"
-#include "tcpkit/uppercase.hpp"
+#include "tcpkit/programs/shaper.hpp"
+#include "tcpkit/programs/uppercase.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,14 +1,14 @@
 // tcpkit bench sixteen|uppercase|lines, once parsed: wiring options to the load generator
-// (tcpkit/load*.hpp) and its report (tcpkit/load_report.hpp).
+// (tcpkit/load*.hpp) and its report (tcpkit/present/load_report.hpp).
 #include "actions.hpp"
 #include "run_guard.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/load_lines.hpp"
-#include "tcpkit/load_report.hpp"
-#include "tcpkit/load_sixteen.hpp"
-#include "tcpkit/load_uppercase.hpp"
-#include "tcpkit/uppercase.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/instruments/load_lines.hpp"
+#include "tcpkit/present/load_report.hpp"
+#include "tcpkit/instruments/load_sixteen.hpp"
+#include "tcpkit/instruments/load_uppercase.hpp"
+#include "tcpkit/programs/uppercase.hpp"
 
 #include <asio/io_context.hpp>
 #include <fmt/format.h>

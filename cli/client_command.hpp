@@ -6,8 +6,8 @@
 #include "common_options.hpp"
 #include "packets.hpp"
 
-#include "tcpkit/connect.hpp"
-#include "tcpkit/report.hpp"
+#include "tcpkit/core/connect.hpp"
+#include "tcpkit/core/report.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>

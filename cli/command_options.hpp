@@ -7,9 +7,9 @@
 #include "actions.hpp"
 #include "common_options.hpp"
 
-#include "tcpkit/line_buffer.hpp"
-#include "tcpkit/sixteen.hpp"
-#include "tcpkit/uppercase.hpp"
+#include "tcpkit/core/line_buffer.hpp"
+#include "tcpkit/programs/sixteen.hpp"
+#include "tcpkit/programs/uppercase.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -3,7 +3,7 @@
 #include "typed_options.hpp"
 #include "values.hpp"
 
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <fmt/format.h>
 

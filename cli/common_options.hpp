@@ -1,11 +1,11 @@
 // Options shared by every program and role, and the reporter they select.
 #pragma once
 
-#include "tcpkit/endpoint.hpp"
-#include "tcpkit/report.hpp"
-#include "tcpkit/server.hpp"
-#include "tcpkit/connect.hpp"
-#include "tcpkit/log_writer.hpp"
+#include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/core/report.hpp"
+#include "tcpkit/lifecycle/server.hpp"
+#include "tcpkit/core/connect.hpp"
+#include "tcpkit/core/log_writer.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -4,7 +4,7 @@
 #include "actions.hpp"
 #include "typed_options.hpp"
 
-#include "tcpkit/line_buffer.hpp"
+#include "tcpkit/core/line_buffer.hpp"
 
 #include <memory>
 

@@ -1,4 +1,4 @@
-// tcpkit lines server|client, once parsed: wiring options to tcpkit/lines_server.hpp and lines_client.hpp.
+// tcpkit lines server|client, once parsed: wiring options to tcpkit/programs/lines_server.hpp and lines_client.hpp.
 //
 // The server's stdout is payload only (the received lines, byte for byte); everything else,
 // "Listening at" included, goes to stderr, so `tcpkit lines server "" > copy.txt` makes a copy.
@@ -7,13 +7,13 @@
 #include "server_command.hpp"
 #include "standard_descriptors.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/fd_sink.hpp"
-#include "tcpkit/fd_source.hpp"
-#include "tcpkit/lines_client.hpp"
-#include "tcpkit/lines_server.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/run_outcome.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/fd_sink.hpp"
+#include "tcpkit/core/fd_source.hpp"
+#include "tcpkit/programs/lines_client.hpp"
+#include "tcpkit/programs/lines_server.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/lifecycle/run_outcome.hpp"
 
 #include <asio/io_context.hpp>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #include "run_guard.hpp"
 #include "standard_descriptors.hpp"
 
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <csignal>
 #include <cstdio>

@@ -1,7 +1,7 @@
 #include "packets.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/session_summary.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/instruments/session_summary.hpp"
 #include "tcpkit/wire/device.hpp"
 
 #include <fmt/format.h>

@@ -15,7 +15,7 @@
 
 #include "common_options.hpp"
 
-#include "tcpkit/report.hpp"
+#include "tcpkit/core/report.hpp"
 #include "tcpkit/wire/capture.hpp"
 #include "tcpkit/wire/ladder.hpp"
 

@@ -1,8 +1,8 @@
-// tcpkit plot, once parsed: wiring to tcpkit/trace_plot.hpp.
+// tcpkit plot, once parsed: wiring to tcpkit/present/trace_plot.hpp.
 #include "actions.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/trace_plot.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/present/trace_plot.hpp"
 #include "tcpkit/wire/pcap_file.hpp"
 
 #include <cerrno>

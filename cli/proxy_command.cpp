@@ -5,8 +5,8 @@
 #include "typed_options.hpp"
 #include "values.hpp"
 
-#include "tcpkit/endpoint.hpp"
-#include "tcpkit/proxy.hpp"
+#include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/programs/proxy.hpp"
 
 #include <charconv>
 #include <limits>

@@ -1,9 +1,9 @@
-// tcpkit proxy, once parsed: the server accept loop (tcpkit/server.hpp) with the proxy's
-// session handler (tcpkit/proxy.hpp).
+// tcpkit proxy, once parsed: the server accept loop (tcpkit/lifecycle/server.hpp) with the proxy's
+// session handler (tcpkit/programs/proxy.hpp).
 #include "actions.hpp"
 #include "server_command.hpp"
 
-#include "tcpkit/proxy.hpp"
+#include "tcpkit/programs/proxy.hpp"
 
 #include <random>
 

@@ -1,7 +1,7 @@
 #include "run_guard.hpp"
 
-#include "tcpkit/deadline.hpp"
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/deadline.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>

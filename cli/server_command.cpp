@@ -3,9 +3,9 @@
 #include "run_guard.hpp"
 #include "tracing.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/run_outcome.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/lifecycle/run_outcome.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/signal_set.hpp>

@@ -7,9 +7,9 @@
 #include "common_options.hpp"
 #include "packets.hpp"
 
-#include "tcpkit/report.hpp"
-#include "tcpkit/server.hpp"
-#include "tcpkit/trace.hpp"
+#include "tcpkit/core/report.hpp"
+#include "tcpkit/lifecycle/server.hpp"
+#include "tcpkit/instruments/trace.hpp"
 
 #include <asio/io_context.hpp>
 
@@ -46,7 +46,7 @@ class server_runner {
   // live session FIN-first with its summary (a second signal does not wait). Returns the exit
   // status: 0 when stopped by a signal; the last session's error class with --once; else what
   // the loop returned; 1 if the trace failed on the way. If it cannot listen, reports the run's
-  // error and end (tcpkit/run_outcome.hpp) and throws.
+  // error and end (tcpkit/lifecycle/run_outcome.hpp) and throws.
   int run(server_program program);
 
  private:

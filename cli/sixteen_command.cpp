@@ -4,7 +4,7 @@
 #include "actions.hpp"
 #include "typed_options.hpp"
 
-#include "tcpkit/sixteen.hpp"
+#include "tcpkit/programs/sixteen.hpp"
 
 #include <memory>
 

@@ -1,11 +1,11 @@
-// tcpkit sixteen server|client, once parsed: wiring options to tcpkit/sixteen.hpp.
+// tcpkit sixteen server|client, once parsed: wiring options to tcpkit/programs/sixteen.hpp.
 #include "actions.hpp"
 #include "client_command.hpp"
 #include "server_command.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/sixteen.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/programs/sixteen.hpp"
 
 #include <asio/io_context.hpp>
 

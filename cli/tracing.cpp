@@ -1,6 +1,6 @@
 #include "tracing.hpp"
 
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 
 namespace tcpkit::cli {
 

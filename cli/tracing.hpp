@@ -3,7 +3,7 @@
 
 #include "common_options.hpp"
 
-#include "tcpkit/trace.hpp"
+#include "tcpkit/instruments/trace.hpp"
 
 #include <memory>
 

@@ -4,7 +4,7 @@
 #include "actions.hpp"
 #include "typed_options.hpp"
 
-#include "tcpkit/uppercase.hpp"
+#include "tcpkit/programs/uppercase.hpp"
 
 #include <memory>
 

@@ -1,14 +1,14 @@
-// tcpkit uppercase server|client, once parsed: wiring options to tcpkit/uppercase_server.hpp and
-// tcpkit/uppercase_client.hpp.
+// tcpkit uppercase server|client, once parsed: wiring options to tcpkit/programs/uppercase_server.hpp and
+// tcpkit/programs/uppercase_client.hpp.
 #include "actions.hpp"
 #include "client_command.hpp"
 #include "server_command.hpp"
 #include "tracing.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/uppercase_client.hpp"
-#include "tcpkit/uppercase_server.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/programs/uppercase_client.hpp"
+#include "tcpkit/programs/uppercase_server.hpp"
 
 #include <stop_token>
 

@@ -3,11 +3,11 @@
 // Written against the installed library with C++20 coroutines.
 //
 //   async_uppercase_client HOST PORT TEXT      e.g. ... 127.0.0.1 1060 'hello, world'
-#include <tcpkit/close.hpp>
-#include <tcpkit/connect.hpp>
-#include <tcpkit/errors.hpp>
-#include <tcpkit/escape.hpp>
-#include <tcpkit/io.hpp>
+#include <tcpkit/core/close.hpp>
+#include <tcpkit/core/connect.hpp>
+#include <tcpkit/core/errors.hpp>
+#include <tcpkit/core/escape.hpp>
+#include <tcpkit/core/io.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/awaitable_operators.hpp>

@@ -4,12 +4,12 @@
 // each client in its own coroutine, inside an idle deadline. Written against the installed library.
 //
 //   line_server HOST PORT        PORT 0: the kernel picks one; the server prints it
-#include <tcpkit/connection.hpp>
-#include <tcpkit/errors.hpp>
-#include <tcpkit/line_reader.hpp>
-#include <tcpkit/lines_protocol.hpp>
-#include <tcpkit/listen.hpp>
-#include <tcpkit/server.hpp>
+#include <tcpkit/core/connection.hpp>
+#include <tcpkit/core/errors.hpp>
+#include <tcpkit/core/line_reader.hpp>
+#include <tcpkit/programs/lines_protocol.hpp>
+#include <tcpkit/core/listen.hpp>
+#include <tcpkit/lifecycle/server.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

@@ -3,10 +3,10 @@
 // installed library.
 //
 //   sixteen_client HOST PORT
-#include <tcpkit/connect.hpp>
-#include <tcpkit/connection.hpp>
-#include <tcpkit/errors.hpp>
-#include <tcpkit/escape.hpp>
+#include <tcpkit/core/connect.hpp>
+#include <tcpkit/core/connection.hpp>
+#include <tcpkit/core/errors.hpp>
+#include <tcpkit/core/escape.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>

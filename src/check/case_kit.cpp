@@ -1,6 +1,6 @@
 #include "case_kit.hpp"
 
-#include "tcpkit/escape.hpp"
+#include "tcpkit/core/escape.hpp"
 
 #include <fmt/format.h>
 

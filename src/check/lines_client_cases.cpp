@@ -3,7 +3,7 @@
 #include "case_kit.hpp"
 #include "cases.hpp"
 #include "tcpkit/check/reporters.hpp"
-#include "tcpkit/tcp_info.hpp"
+#include "tcpkit/core/tcp_info.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 #include "tcpkit/check/program.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/escape.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/escape.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,9 +1,9 @@
 // --json: one `case` event per case and an `end` event with the counts (docs/JSON.md, "check").
 #include "tcpkit/check/reporters.hpp"
 
-#include "tcpkit/report.hpp"
+#include "tcpkit/core/report.hpp"
 
-#include "../json_object.hpp"
+#include "core/json_object.hpp"
 
 #include <fmt/format.h>
 

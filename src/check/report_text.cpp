@@ -1,7 +1,7 @@
 // The text form: one row per case as it finishes, then every non-OK case in detail.
 #include "tcpkit/check/reporters.hpp"
 
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <fmt/format.h>
 

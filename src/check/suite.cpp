@@ -1,7 +1,7 @@
 #include "tcpkit/check/suite.hpp"
 
 #include "cases.hpp"
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 #include "tcpkit/check/target.hpp"
 #include "tcpkit/check/socket_table.hpp"
 
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <thread>
 

@@ -1,8 +1,8 @@
 #include "tcpkit/check/wire.hpp"
 
-#include "tcpkit/endpoint.hpp"
-#include "tcpkit/errors.hpp"
-#include "tcpkit/tcp_info.hpp"
+#include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/tcp_info.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 #include "tcpkit/wire/capture.hpp"
 
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 #include "tcpkit/wire/device.hpp"
 
 #include <pcap/pcap.h>

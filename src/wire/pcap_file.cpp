@@ -1,6 +1,6 @@
 #include "tcpkit/wire/pcap_file.hpp"
 
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <pcap/pcap.h>
 

@@ -1,9 +1,9 @@
 // libFuzzer target: everything that turns user-typed text into ports and hosts, and bytes into
 // text for people and for JSON. Invariants are checked, not just the absence of crashes.
-#include "tcpkit/endpoint.hpp"
-#include "tcpkit/escape.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/report.hpp"
+#include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/core/escape.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/core/report.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-// libFuzzer target: the bounded line buffer behind tcpkit::line_reader (tcpkit/line_buffer.hpp),
+// libFuzzer target: the bounded line buffer behind tcpkit::line_reader (tcpkit/core/line_buffer.hpp),
 // driven the way the reader drives it, with the fuzz input choosing the limits, the bytes and
 // how they are cut into reads. Invariants are checked, not just the absence of crashes.
 //
@@ -8,8 +8,8 @@
 //   byte 3    bit 0: take lines one at a time (next_line) or in blocks (next_lines)
 //   then      records [n][n bytes]: each record is what one recv() delivers (cut further when
 //             prepare() offers less room); a last record shorter than n is delivered as is.
-#include "tcpkit/errors.hpp"
-#include "tcpkit/line_buffer.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/line_buffer.hpp"
 
 #include <algorithm>
 #include <cstdint>

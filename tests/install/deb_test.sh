@@ -35,7 +35,7 @@ done
 
 dpkg-deb --contents "$deb" | awk '{print $NF}' >"$tmp/contents"
 for path in ./usr/bin/tcpkit ./usr/share/man/man1/tcpkit.1.gz ./usr/share/bash-completion/completions/tcpkit \
-            ./usr/include/tcpkit/io.hpp ./usr/include/tcpkit/line_reader.hpp ./usr/lib/libtcpkit.a \
+            ./usr/include/tcpkit/core/io.hpp ./usr/include/tcpkit/core/line_reader.hpp ./usr/lib/libtcpkit.a \
             ./usr/lib/cmake/tcpkit/tcpkitConfig.cmake ./usr/lib/cmake/tcpkit/tcpkitConfigVersion.cmake \
             ./usr/lib/cmake/tcpkit/tcpkitTargets.cmake ./usr/share/doc/tcpkit/README.md \
             ./usr/share/doc/tcpkit/TUTORIAL.md ./usr/share/doc/tcpkit/CLI.md ./usr/share/doc/tcpkit/DEADLOCK.md; do

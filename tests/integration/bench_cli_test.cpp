@@ -3,9 +3,9 @@
 // its kind and exits with the first failure's status.
 #include "support/cli.hpp"
 
-#include "tcpkit/endpoint.hpp"
-#include "tcpkit/lines_protocol.hpp"
-#include "tcpkit/load_lines.hpp"
+#include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/programs/lines_protocol.hpp"
+#include "tcpkit/instruments/load_lines.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

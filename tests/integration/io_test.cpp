@@ -3,11 +3,11 @@
 #include "support/run_coroutine.hpp"
 #include "support/socket_pair.hpp"
 
-#include "tcpkit/close.hpp"
-#include "tcpkit/connect.hpp"
-#include "tcpkit/errors.hpp"
-#include "tcpkit/io.hpp"
-#include "tcpkit/listen.hpp"
+#include "tcpkit/core/close.hpp"
+#include "tcpkit/core/connect.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/io.hpp"
+#include "tcpkit/core/listen.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/use_future.hpp>

@@ -3,7 +3,7 @@
 #include "support/cli.hpp"
 #include "support/scale.hpp"
 
-#include "tcpkit/endpoint.hpp"
+#include "tcpkit/core/endpoint.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/read.hpp>

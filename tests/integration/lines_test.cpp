@@ -7,15 +7,15 @@
 #include "support/session_line.hpp"
 #include "support/socket_pair.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/fd_sink.hpp"
-#include "tcpkit/fd_source.hpp"
-#include "tcpkit/io.hpp"
-#include "tcpkit/line_reader.hpp"
-#include "tcpkit/lines_client.hpp"
-#include "tcpkit/lines_server.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/socket_istream.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/fd_sink.hpp"
+#include "tcpkit/core/fd_source.hpp"
+#include "tcpkit/core/io.hpp"
+#include "tcpkit/core/line_reader.hpp"
+#include "tcpkit/programs/lines_client.hpp"
+#include "tcpkit/programs/lines_server.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/core/socket_istream.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

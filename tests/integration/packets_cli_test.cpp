@@ -5,7 +5,7 @@
 // them as root.
 #include "support/cli.hpp"
 
-#include "tcpkit/connect.hpp"
+#include "tcpkit/core/connect.hpp"
 
 #include <gtest/gtest.h>
 

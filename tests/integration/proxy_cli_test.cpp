@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -209,11 +212,21 @@ TEST(ProxyCli, ResetAfterResetsBothSidesAfterExactlyThatManyBytes) {
 }
 
 TEST(ProxyCli, AnUpstreamThatRefusesIsAResetForTheClientAndALoggedError) {
-  std::uint16_t closed_port = 0;
-  {
-    test::raw_listener gone;  // bound, then closed: nothing listens there any more
-    closed_port = gone.port();
-  }
+  // Bound but not listening, and kept so for the whole test: a connection there is refused, and
+  // the kernel cannot hand the port to the proxy itself (a closed listener's port it could).
+  const int refusing = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(refusing, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(refusing, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::getsockname(refusing, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::uint16_t closed_port = ntohs(address.sin_port);
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } keep{refusing};
   auto proxy = start_proxy(closed_port);
   raw_socket client = test::connect_loopback(proxy.port, in(5s));
   ASSERT_TRUE(client);

@@ -2,7 +2,7 @@
 // reset or vanish. Each test bounds every wait.
 #include "support/cli.hpp"
 
-#include "tcpkit/endpoint.hpp"
+#include "tcpkit/core/endpoint.hpp"
 
 #include <asio/buffer.hpp>
 #include <asio/io_context.hpp>

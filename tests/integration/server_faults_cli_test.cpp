@@ -5,9 +5,9 @@
 #include "support/raw_peer.hpp"
 #include "support/recording_reporter.hpp"
 
-#include "tcpkit/connection.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/server.hpp"
+#include "tcpkit/core/connection.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/lifecycle/server.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

@@ -4,7 +4,7 @@
 #include "support/session_line.hpp"
 #include "support/socket_pair.hpp"
 
-#include "tcpkit/io.hpp"
+#include "tcpkit/core/io.hpp"
 
 #include <asio/io_context.hpp>
 #include <gtest/gtest.h>

@@ -2,10 +2,10 @@
 #include "support/recording_reporter.hpp"
 #include "support/session_line.hpp"
 
-#include "tcpkit/errors.hpp"
-#include "tcpkit/io.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/sixteen.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/io.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/programs/sixteen.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

@@ -2,9 +2,9 @@
 // are the kernel's, and the file reads back and draws as a chart with the four series.
 #include "support/socket_pair.hpp"
 
-#include "tcpkit/trace.hpp"
-#include "tcpkit/trace_file.hpp"
-#include "tcpkit/trace_plot.hpp"
+#include "tcpkit/instruments/trace.hpp"
+#include "tcpkit/instruments/trace_file.hpp"
+#include "tcpkit/present/trace_plot.hpp"
 
 #include <asio/read.hpp>
 #include <asio/write.hpp>

@@ -5,9 +5,9 @@
 #include "support/session_line.hpp"
 #include "support/write_until_stuck.hpp"
 
-#include "tcpkit/io.hpp"
-#include "tcpkit/report.hpp"
-#include "tcpkit/uppercase_client.hpp"
+#include "tcpkit/core/io.hpp"
+#include "tcpkit/core/report.hpp"
+#include "tcpkit/programs/uppercase_client.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>

@@ -5,12 +5,12 @@
 #include "support/session_line.hpp"
 #include "support/write_until_stuck.hpp"
 
-#include "tcpkit/connection.hpp"
-#include "tcpkit/errors.hpp"
-#include "tcpkit/io.hpp"
-#include "tcpkit/listen.hpp"
-#include "tcpkit/uppercase_client.hpp"
-#include "tcpkit/uppercase_server.hpp"
+#include "tcpkit/core/connection.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/io.hpp"
+#include "tcpkit/core/listen.hpp"
+#include "tcpkit/programs/uppercase_client.hpp"
+#include "tcpkit/programs/uppercase_server.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

@@ -1,7 +1,7 @@
 // A reporter that keeps every event for assertions; thread-safe like the real ones.
 #pragma once
 
-#include "tcpkit/report.hpp"
+#include "tcpkit/core/report.hpp"
 
 #include <algorithm>
 #include <mutex>

@@ -1,4 +1,4 @@
-// Recognizing the `session` summary (src/session_summary.cpp) in the programs' text output, with
+// Recognizing the `session` summary (src/instruments/session_summary.cpp) in the programs' text output, with
 // the byte counts and the close that the test expects.
 #pragma once
 

@@ -2,7 +2,7 @@
 // a server program: listen on 127.0.0.1:0, connect, accept.
 #pragma once
 
-#include "tcpkit/endpoint.hpp"
+#include "tcpkit/core/endpoint.hpp"
 
 #include <asio/io_context.hpp>
 

@@ -1,7 +1,7 @@
 // A client that sends and never reads: writes until the peer stops taking data.
 #pragma once
 
-#include "tcpkit/endpoint.hpp"
+#include "tcpkit/core/endpoint.hpp"
 
 #include <gtest/gtest.h>
 

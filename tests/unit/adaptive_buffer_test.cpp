@@ -1,5 +1,5 @@
 // adaptive_buffer and buffer_budget: how the uppercase server bounds its memory per connection.
-#include "tcpkit/adaptive_buffer.hpp"
+#include "tcpkit/core/adaptive_buffer.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include "app.hpp"
 #include "values.hpp"
 
-#include "tcpkit/line_buffer.hpp"
-#include "tcpkit/sixteen.hpp"
+#include "tcpkit/core/line_buffer.hpp"
+#include "tcpkit/programs/sixteen.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // run_until and run_both: the two ways tcpkit joins coroutines, and the Asio 1.22 pitfalls
 // they exist to avoid.
-#include "tcpkit/deadline.hpp"
+#include "tcpkit/core/deadline.hpp"
 
 #include "support/run_coroutine.hpp"
 

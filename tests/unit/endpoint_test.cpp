@@ -1,5 +1,5 @@
-#include "tcpkit/endpoint.hpp"
-#include "tcpkit/escape.hpp"
+#include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/core/escape.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "tcpkit/errors.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <asio/error.hpp>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "tcpkit/latency_histogram.hpp"
+#include "tcpkit/instruments/latency_histogram.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // The line reader's buffer logic and the lines service's counting rule, without sockets:
 // every split point, every chunk size, CRLF, a final line without a newline, and the cap.
-#include "tcpkit/errors.hpp"
-#include "tcpkit/line_reader.hpp"
-#include "tcpkit/lines_protocol.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/line_reader.hpp"
+#include "tcpkit/programs/lines_protocol.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // log_writer: a log that nobody reads drops and counts lines instead of blocking the caller,
 // and says how many it dropped once it moves again.
-#include "tcpkit/log_writer.hpp"
+#include "tcpkit/core/log_writer.hpp"
 
 #include <gtest/gtest.h>
 

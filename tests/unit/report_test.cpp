@@ -1,4 +1,4 @@
-#include "tcpkit/report.hpp"
+#include "tcpkit/core/report.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,9 +4,9 @@
 #include "support/session_line.hpp"
 #include "support/socket_pair.hpp"
 
-#include "tcpkit/close.hpp"
-#include "tcpkit/errors.hpp"
-#include "tcpkit/session_summary.hpp"
+#include "tcpkit/core/close.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/instruments/session_summary.hpp"
 
 #include <asio/error.hpp>
 #include <asio/io_context.hpp>

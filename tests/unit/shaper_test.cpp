@@ -1,5 +1,5 @@
 // The proxy's shaping policy as plain logic: slice sizes, pauses, the rate's clock and the cuts.
-#include "tcpkit/shaper.hpp"
+#include "tcpkit/programs/shaper.hpp"
 
 #include <gtest/gtest.h>
 

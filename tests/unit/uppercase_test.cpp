@@ -1,6 +1,6 @@
 // The uppercase service's byte-level contract: the transform, the check, the payload.
-#include "tcpkit/uppercase.hpp"
-#include "tcpkit/uppercase_client.hpp"
+#include "tcpkit/programs/uppercase.hpp"
+#include "tcpkit/programs/uppercase_client.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 // counts segments). libpcap stays out of this header: the library's users need not see it.
 #pragma once
 
-#include "tcpkit/deadline.hpp"
+#include "tcpkit/core/deadline.hpp"
 #include "tcpkit/wire/segment.hpp"
 
 #include <cstdint>

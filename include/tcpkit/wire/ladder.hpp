@@ -13,7 +13,7 @@
 // Pure state: no capture, no clock of its own, no output.
 #pragma once
 
-#include "tcpkit/session_summary.hpp"
+#include "tcpkit/instruments/session_summary.hpp"
 #include "tcpkit/wire/segment.hpp"
 
 #include <functional>

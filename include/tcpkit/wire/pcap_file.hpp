@@ -2,7 +2,7 @@
 // of a traced connection advertised a zero window, on that trace's clock, for `tcpkit plot`.
 #pragma once
 
-#include "tcpkit/trace_file.hpp"
+#include "tcpkit/instruments/trace_file.hpp"
 #include "tcpkit/wire/segment.hpp"
 
 #include <string>

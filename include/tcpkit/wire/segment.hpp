@@ -9,7 +9,7 @@
 // unfragmented TCP header is "not a segment" (std::nullopt), never an error.
 #pragma once
 
-#include "tcpkit/endpoint.hpp"
+#include "tcpkit/core/endpoint.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -1,0 +1,88 @@
+// One TCP connection as a session sees it (after Boost.Beast's basic_stream): the socket, owned
+// by value, with everything that has to follow it through every read and write.
+//
+//   read/send/recv ──> socket          one place where bytes move, so in one place each:
+//                  ──> traffic         the count (the summary's bytes, the tracer's samples)
+//                  ──> idle deadline   the touch that keeps the watchdog from firing
+//   half_close/graceful_close/abort
+//                  ──> close_watch     the note of who closed first and the final TCP_INFO
+//
+// Errors name the peer as it was when the connection was made ("recv 127.0.0.1:50000: ..."),
+// even after the OS has forgotten it. A connection is used from one coroutine chain at a time
+// (reads and writes may run concurrently, one of each).
+#pragma once
+
+#include "tcpkit/core/close.hpp"
+#include "tcpkit/core/close_watch.hpp"
+#include "tcpkit/core/deadline.hpp"
+#include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/core/traffic_counters.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/buffer.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <system_error>
+
+namespace tcpkit {
+
+struct connection_options {
+  std::optional<clock::duration> idle_timeout;  // no progress either way for this long: idle().expired()
+  bool watch_close = false;                     // note the close for a `session` summary (system calls)
+};
+
+class connection {
+ public:
+  // Takes over a connected socket; `peer` names it in errors and events.
+  connection(tcp::socket socket, std::string peer, connection_options options = {});
+
+  tcp::socket& socket() noexcept { return socket_; }
+  const std::string& peer() const noexcept { return peer_; }
+  const traffic_counters& traffic() const noexcept { return traffic_; }
+  close_watch& closing() noexcept { return closing_; }
+  const close_watch& closing() const noexcept { return closing_; }
+  bool has_idle_deadline() const noexcept { return idle_.has_value(); }
+  idle_deadline& idle() noexcept { return *idle_; }  // only with an idle timeout
+  clock::time_point opened() const noexcept { return opened_; }
+  bool is_open() const noexcept { return socket_.is_open(); }
+
+  // What has arrived, at least one byte: its count. At the peer's EOF, 0 with `ec` set to
+  // asio::error::eof; any other failure, 0 with `ec` set. Nothing is thrown.
+  asio::awaitable<std::size_t> async_read_some(asio::mutable_buffer data, std::error_code& ec);
+  // The same, 0 at EOF; a failure throws tcpkit::error ("recv <peer>: ...").
+  asio::awaitable<std::size_t> async_read_some(asio::mutable_buffer data);
+  // One write(): how much the kernel took. Throws tcpkit::error ("send <peer>: ...").
+  asio::awaitable<std::size_t> async_write_some(asio::const_buffer data);
+  // Every byte of `data` (tcpkit/core/io.hpp's guarantee); counted once the whole buffer is sent.
+  asio::awaitable<void> async_send_all(asio::const_buffer data);
+  // Fills `data`; EOF first throws short_read, and what did arrive is counted.
+  asio::awaitable<void> async_recv_exact(asio::mutable_buffer data);
+
+  // Shutdown of the sending side ("that is all I will send"), noted first. The error, if the
+  // peer has already reset the connection (ENOTCONN), is returned for the caller to judge.
+  std::error_code half_close() noexcept;
+  // tcpkit/core/close.hpp's graceful close, noted. Never throws; closed on return.
+  asio::awaitable<close_outcome> async_graceful_close(clock::duration drain = kDefaultDrain);
+  // A reset at once, noted (closing state and final figures first). Never throws.
+  void abort() noexcept;
+
+  // Bytes moved on this socket by code that drives it itself (the proxy's relay, whose writes
+  // are asio::async_write's): counted and touched as the operations above count theirs.
+  void note_transfer(std::size_t received, std::size_t sent) noexcept;
+
+  // The session ended over `failure` / was cut short by this side as `how` (tcpkit/core/close_watch.hpp).
+  void note_failure(const std::exception& failure) noexcept { closing_.note_failure(socket_, failure); }
+  void note_cut(close_how how) noexcept { closing_.note_cut(how); }
+
+ private:
+  tcp::socket socket_;
+  std::string peer_;
+  traffic_counters traffic_;
+  std::optional<idle_deadline> idle_;
+  close_watch closing_;
+  clock::time_point opened_;
+};
+
+}  // namespace tcpkit

@@ -1,0 +1,43 @@
+// The lifecycle every tcpkit client shares, beside server::run's for sessions:
+//
+//   connect (with its deadline) ──> connected ──> exchange ──> graceful close ──> summary ──> finished
+//                                                    │ throws
+//                                                    └──> note the failure ──> summary ──> [reset] ──> error, end
+//
+// A client's session body (the exchange) only moves bytes through its connection and judges
+// what came back: the summary, the close and the run's failure events are all said here.
+#pragma once
+
+#include "tcpkit/core/connect.hpp"
+#include "tcpkit/core/connection.hpp"
+#include "tcpkit/core/report.hpp"
+
+#include <asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace tcpkit {
+
+struct client_session {
+  std::string host;
+  std::uint16_t port = kDefaultPort;
+  connect_options connect;
+  clock::duration io_timeout = std::chrono::seconds(60);  // the connection's idle deadline
+  // Called once connected (the `connection` event), then the exchange; throwing ends the run.
+  std::function<void(connection&)> connected;
+  std::function<asio::awaitable<void>(connection&)> exchange;
+  // After a failed exchange and its summary: true to reset the connection rather than close it
+  // (a transfer cut short must not look complete to the peer). Unset: closed.
+  std::function<bool()> reset_on_failure;
+  // After the graceful close and the summary: the run's `end`.
+  std::function<void(connection&)> finished;
+};
+
+// Runs `session` to its end. A failure (connecting, the exchange) is reported (the session's
+// summary if connected, then tcpkit/lifecycle/run_outcome.hpp's `error` and `end`) and rethrown. `report`
+// must outlive the coroutine.
+asio::awaitable<void> async_run_client(client_session session, reporter& report);
+
+}  // namespace tcpkit

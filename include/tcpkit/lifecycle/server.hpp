@@ -1,0 +1,131 @@
+// The accept loop every tcpkit server shares: concurrent sessions, each inside its own idle
+// deadline, isolated so that one client's failure ends only its own connection.
+//
+//   acceptor ──accept──> session 1 (coroutine, owns its socket)   || idle watchdog
+//            ──accept──> session 2                                 || idle watchdog
+//            ...
+#pragma once
+
+#include "tcpkit/core/deadline.hpp"
+#include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/core/report.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+namespace tcpkit {
+
+class connection;
+class tracer;
+
+struct server_options {
+  clock::duration idle_timeout = std::chrono::seconds(60);  // no progress either way: close
+  std::size_t max_conns = 0;                                // 0: no limit
+  bool once = false;                                        // serve one connection, then return
+  unsigned threads = 1;  // event loops serving sessions; connections are dealt out to them in turn
+  std::string_view waiting_text;  // a note before each accept, e.g. the seed's "Waiting to accept..."
+  tracer* trace = nullptr;        // if set, every session is sampled into it (tcpkit/instruments/trace.hpp)
+};
+
+// What a session gets besides its connection.
+struct session_context {
+  std::uint64_t id;  // 1, 2, 3... in accept order
+  reporter& report;
+};
+
+// A program's per-connection logic. The connection carries the session's idle deadline, its
+// byte counts and its close watch; the handler owns the exchange and closes the connection when
+// done. An exception it throws is reported as that session's error; the server reports the
+// session's summary after the handler, whatever happened.
+using session_handler = std::function<asio::awaitable<void>(connection&, session_context&)>;
+
+struct server_stats {
+  std::uint64_t accepted = 0;
+  std::uint64_t failed = 0;    // sessions that ended with an error or an idle timeout
+  std::uint64_t refused = 0;   // closed at once because --max-conns sessions were live
+  std::uint64_t active = 0;
+};
+
+// With `threads` > 1 the server starts threads - 1 more event loops, each on its own thread,
+// and hands each accepted connection to the next loop in turn (the acceptor's own loop is one
+// of them): a session then runs entirely on one thread, and the sessions of different loops
+// run in parallel on different cores. The handler is then called on several threads at once
+// and must be thread-safe, and so must the reporter (tcpkit's are).
+class server {
+ public:
+  server(tcp::acceptor acceptor, reporter& report, server_options options);
+  ~server();  // join_workers()
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Accepts and serves until stop(), or with `once` until the first session has ended. After
+  // stop() it returns once every live session, on every loop, has ended (each within its drain
+  // deadline; at most kStopLimit). If accepting fails it throws at once, and the sessions still
+  // running go on in their io_contexts.
+  asio::awaitable<void> run(session_handler handler);
+
+  // Stops accepting and ends every live session the way an idle timeout would: the handler is
+  // cancelled and the connection closed gracefully (FIN, drain up to kDefaultDrain), with its
+  // summary. Call it on the io_context's thread.
+  void stop();
+
+  // How long run() waits after stop() for sessions that do not end within their drain (a
+  // handler that does not heed cancellation).
+  static constexpr clock::duration kStopLimit = std::chrono::seconds(3);
+
+  // With threads > 1, after run() has returned: stops the server if that was not done yet,
+  // then waits until the sessions on the other loops have ended (within the drain deadline)
+  // and their threads have finished. Call it on the acceptor's thread.
+  void join_workers();
+
+  tcp::endpoint local_endpoint() const;
+  server_stats stats() const;
+  // The error of the most recent failed session (for --once's exit status); empty if none.
+  std::error_code last_error() const;
+
+ private:
+  struct worker;
+  struct live_session {
+    idle_deadline* idle;
+    asio::any_io_executor executor;  // the loop the session runs on
+  };
+
+  struct session_end;
+  // Out of descriptors or memory: reports it (once until an accept succeeds), then pauses.
+  asio::awaitable<void> pause_accepting(const std::error_code& ec, bool& reported);
+  // Counts an accepted connection in and returns its id; 0 (the refusal reported) if
+  // --max-conns sessions are live.
+  std::uint64_t admit(const tcp::endpoint& peer_endpoint);
+  asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint);
+  asio::awaitable<session_end> run_handler(connection& conn, session_context& context);
+  void report_end(const session_end& end, std::uint64_t id, const std::string& peer);
+  void leave();  // the session is no longer active
+  asio::awaitable<void> wait_for_sessions();  // after stop(): until none is live, or kStopLimit
+  void announce_waiting();
+
+  bool stopping_ = false;
+  std::vector<std::unique_ptr<worker>> workers_;  // the loops besides the acceptor's
+  std::size_t next_loop_ = 0;
+  mutable std::mutex mutex_;  // guards stats_, live_ and last_error_: sessions may run on workers
+  std::unordered_map<std::uint64_t, live_session> live_;  // every running session, by id
+  asio::steady_timer* sessions_ended_ = nullptr;  // wait_for_sessions()' timer while it waits
+
+  tcp::acceptor acceptor_;
+  reporter& report_;
+  server_options options_;
+  bool summarize_ = false;  // the reporter wants `session` events: watch every close
+  session_handler handler_;
+  server_stats stats_;
+  std::error_code last_error_;
+};
+
+}  // namespace tcpkit

@@ -1,0 +1,86 @@
+#include "tcpkit/core/connection.hpp"
+
+#include "tcpkit/core/errors.hpp"
+
+#include <asio/error.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace tcpkit {
+
+connection::connection(tcp::socket socket, std::string peer, connection_options options)
+    : socket_(std::move(socket)), peer_(std::move(peer)), closing_(options.watch_close), opened_(clock::now()) {
+  if (options.idle_timeout) idle_.emplace(*options.idle_timeout);
+}
+
+// The one place where the connection's bytes are counted and its idle deadline touched.
+void connection::note_transfer(std::size_t received, std::size_t sent) noexcept {
+  if (received > 0) traffic_.add_received(received);
+  if (sent > 0) traffic_.add_sent(sent);
+  if (idle_) idle_->touch();
+}
+
+asio::awaitable<std::size_t> connection::async_read_some(asio::mutable_buffer data, std::error_code& ec) {
+  ec.clear();
+  const std::size_t n = co_await socket_.async_read_some(data, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return 0;
+  note_transfer(n, 0);
+  co_return n;
+}
+
+asio::awaitable<std::size_t> connection::async_read_some(asio::mutable_buffer data) {
+  std::error_code ec;
+  const std::size_t n = co_await async_read_some(data, ec);
+  if (ec && ec != asio::error::eof) throw error(ec, "recv", peer_);
+  co_return n;
+}
+
+asio::awaitable<std::size_t> connection::async_write_some(asio::const_buffer data) {
+  std::error_code ec;
+  const std::size_t n = co_await socket_.async_write_some(data, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) throw error(ec, "send", peer_);
+  note_transfer(0, n);
+  co_return n;
+}
+
+asio::awaitable<void> connection::async_send_all(asio::const_buffer data) {
+  const std::size_t total = data.size();
+  while (data.size() > 0) {
+    std::error_code ec;
+    const std::size_t n = co_await socket_.async_write_some(data, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) throw error(ec, "send", peer_);
+    data += n;
+    note_transfer(0, 0);  // progress; counted below
+  }
+  note_transfer(0, total);  // a send_all that failed handed over an unknown part: none is counted
+}
+
+asio::awaitable<void> connection::async_recv_exact(asio::mutable_buffer data) {
+  const std::size_t expected = data.size();
+  while (data.size() > 0) {
+    std::error_code ec;
+    const std::size_t n = co_await async_read_some(data, ec);
+    if (ec == asio::error::eof) throw short_read(expected, expected - data.size(), peer_);
+    if (ec) throw error(ec, "recv", peer_);
+    data += n;
+  }
+}
+
+std::error_code connection::half_close() noexcept {
+  closing_.note_closing(socket_);
+  std::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  return ec;
+}
+
+asio::awaitable<close_outcome> connection::async_graceful_close(clock::duration drain) {
+  co_return co_await tcpkit::async_graceful_close(socket_, drain, &closing_);
+}
+
+void connection::abort() noexcept {
+  closing_.note_closing(socket_);
+  closing_.note_final(socket_);
+  abort_connection(socket_);
+}
+
+}  // namespace tcpkit

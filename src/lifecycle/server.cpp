@@ -1,0 +1,301 @@
+#include "tcpkit/lifecycle/server.hpp"
+
+#include "tcpkit/core/connection.hpp"
+#include "tcpkit/core/errors.hpp"
+#include "tcpkit/instruments/session_summary.hpp"
+#include "tcpkit/instruments/trace.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <signal.h>
+#include <thread>
+
+namespace tcpkit {
+namespace {
+
+// Accept failures that concern one connection only (it was reset before we took it, or a
+// signal interrupted the call): try again at once.
+bool is_transient(const std::error_code& ec) {
+  const int err = system_errno(ec);
+  return err == ECONNABORTED || err == EINTR || err == EPROTO || err == EAGAIN;
+}
+
+// Out of descriptors or memory: accepting again at once would fail again and spin the CPU.
+// Pause, so that sessions can finish and give descriptors back.
+bool is_resource_shortage(const std::error_code& ec) {
+  const int err = system_errno(ec);
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+constexpr auto kShortageBackoff = std::chrono::milliseconds(100);
+
+// A session's failure as its log line says it: with the peer in front, unless the error names
+// the peer already ("recv 127.0.0.1:50000: Connection reset by peer"). Errors about something
+// else ("write stdout: Broken pipe") or about nothing ("std::bad_alloc") get it in front.
+std::string describe_failure(const std::exception& e, const std::string& peer) {
+  const auto* tcpkit_error = dynamic_cast<const error*>(&e);
+  if (tcpkit_error != nullptr && tcpkit_error->endpoint() == peer) return e.what();
+  return fmt::format("{}: {}", peer, e.what());
+}
+
+}  // namespace
+
+// An extra event loop on its own thread, kept running (work guard) until join_workers().
+struct server::worker {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
+  std::thread thread;
+};
+
+server::server(tcp::acceptor acceptor, reporter& report, server_options options)
+    : acceptor_(std::move(acceptor)), report_(report), options_(options), summarize_(report.wants(event_type::session)) {
+  const unsigned loops = options_.once ? 1 : std::max(1u, options_.threads);
+  for (unsigned i = 1; i < loops; ++i) {
+    auto w = std::make_unique<worker>();
+    w->thread = std::thread([io = &w->io] {
+      // The signals that stop a server belong to the thread that waits for them
+      // (cli/server_command.cpp).
+      sigset_t blocked;
+      sigemptyset(&blocked);
+      sigaddset(&blocked, SIGINT);
+      sigaddset(&blocked, SIGTERM);
+      sigaddset(&blocked, SIGHUP);
+      pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+      io->run();
+    });
+    workers_.push_back(std::move(w));
+  }
+}
+
+server::~server() { join_workers(); }
+
+void server::join_workers() {
+  if (workers_.empty()) return;
+  // Sessions on the other loops end only when told to (e.g. run() ended by an accept error,
+  // not by stop()): without this, joining would wait for their clients or idle timeouts.
+  if (!stopping_) stop();
+  for (auto& w : workers_) w->guard.reset();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+tcp::endpoint server::local_endpoint() const { return acceptor_.local_endpoint(); }
+
+server_stats server::stats() const {
+  const std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::error_code server::last_error() const {
+  const std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
+void server::stop() {
+  std::error_code ignored;
+  acceptor_.close(ignored);
+  const std::lock_guard lock(mutex_);
+  stopping_ = true;  // under the lock: a session admitted but not yet started sees it (serve())
+  for (const auto& [id, session] : live_) {
+    // expire_now() must run on the session's own loop; the session may end before it does, so
+    // it looks the session up again there.
+    asio::post(session.executor, [this, id = id] {
+      const std::lock_guard relock(mutex_);
+      if (const auto found = live_.find(id); found != live_.end()) found->second.idle->expire_now();
+    });
+  }
+}
+
+asio::awaitable<void> server::run(session_handler handler) {
+  handler_ = std::move(handler);
+  const auto executor = co_await asio::this_coro::executor;
+  bool shortage_reported = false;
+  announce_waiting();
+  while (acceptor_.is_open()) {
+    std::error_code ec;
+    // The peer's address comes with accept() itself: no getpeername() per connection.
+    tcp::endpoint peer_endpoint;
+    // With several loops, connections are dealt out to them in turn, this one included: the
+    // socket is accepted straight onto the loop that will serve it.
+    const std::size_t loop = workers_.empty() ? 0 : next_loop_++ % (workers_.size() + 1);
+    const asio::any_io_executor socket_executor = loop == 0 ? executor : workers_[loop - 1]->io.get_executor();
+    tcp::socket socket = co_await acceptor_.async_accept(socket_executor, peer_endpoint,
+                                                         asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+    if (ec && is_transient(ec)) continue;
+    if (ec && is_resource_shortage(ec)) {
+      co_await pause_accepting(ec, shortage_reported);
+      continue;
+    }
+    if (ec) throw error(ec, "accept", format_endpoint(acceptor_.local_endpoint()));
+    shortage_reported = false;
+    const std::uint64_t id = admit(peer_endpoint);
+    if (id == 0) {
+      socket.close(ec);
+      continue;
+    }
+    if (options_.once) {
+      co_await serve(std::move(socket), id, peer_endpoint);
+      break;
+    }
+    // The session runs on the loop its socket belongs to (co_spawn posts it there).
+    const auto session_executor = socket.get_executor();
+    asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint), asio::detached);
+  }
+  if (stopping_) co_await wait_for_sessions();
+}
+
+asio::awaitable<void> server::pause_accepting(const std::error_code& ec, bool& reported) {
+  if (!reported) {
+    report_.emit({event_type::error, "accept {endpoint}: {message}; pausing accepts until connections close",
+                  {{"operation", std::string("accept")},
+                   {"endpoint", format_endpoint(acceptor_.local_endpoint())},
+                   {"message", ec.message()}}});
+    reported = true;
+  }
+  co_await sleep_for(kShortageBackoff);
+}
+
+std::uint64_t server::admit(const tcp::endpoint& peer_endpoint) {
+  // The session is counted as active here, at admission, not when it starts on its loop:
+  // with several loops a burst would otherwise be admitted before any of it was counted.
+  std::uint64_t id = 0;
+  bool refuse = false;
+  {
+    const std::lock_guard lock(mutex_);
+    id = ++stats_.accepted;
+    refuse = options_.max_conns != 0 && stats_.active >= options_.max_conns;
+    if (refuse) {
+      ++stats_.refused;
+    } else {
+      ++stats_.active;
+    }
+  }
+  if (!refuse) return id;
+  report_.emit({event_type::error, "refusing {peer}: {max_conns} connections are already being served",
+                {{"conn", id}, {"peer", format_endpoint(peer_endpoint)}, {"max_conns", std::uint64_t{options_.max_conns}}}});
+  return 0;
+}
+
+asio::awaitable<void> server::wait_for_sessions() {
+  asio::steady_timer timer(co_await asio::this_coro::executor, kStopLimit);
+  {
+    const std::lock_guard lock(mutex_);
+    if (stats_.active == 0) co_return;
+    sessions_ended_ = &timer;
+  }
+  std::error_code ec;  // cancelled by the last session to end, or kStopLimit passed
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  const std::lock_guard lock(mutex_);
+  sessions_ended_ = nullptr;
+}
+
+// How a session ended, as its log line and the server's statistics say it.
+struct server::session_end {
+  std::error_code failure;
+  std::string message;  // the error or note to report; empty if none
+  bool idled_out = false;
+};
+
+asio::awaitable<server::session_end> server::run_handler(connection& conn, session_context& context) {
+  session_end end;
+  try {
+    if (!co_await run_until(handler_(conn, context), conn.idle().expired())) {
+      if (conn.idle().expired_early()) {
+        conn.note_cut(close_how::interrupted);
+        end.message = fmt::format("closing {}: the server is stopping", conn.peer());
+      } else {
+        conn.note_cut(close_how::idle_timeout);
+        end.failure = make_error_code(errc::timed_out);
+        end.idled_out = true;
+        end.message = fmt::format("idle {}: no progress for {:g} s, connection closed", conn.peer(),
+                                  std::chrono::duration<double>(options_.idle_timeout).count());
+      }
+    }
+  } catch (const std::system_error& e) {
+    conn.note_failure(e);
+    end.failure = e.code();
+    end.message = describe_failure(e, conn.peer());
+  } catch (const std::exception& e) {
+    conn.note_failure(e);
+    end.failure = make_error_code(std::errc::io_error);
+    end.message = describe_failure(e, conn.peer());
+  }
+  co_return end;
+}
+
+void server::report_end(const session_end& end, std::uint64_t id, const std::string& peer) {
+  {
+    const std::lock_guard lock(mutex_);
+    live_.erase(id);
+    if (end.failure) {
+      ++stats_.failed;
+      last_error_ = end.failure;
+    }
+  }
+  if (end.message.empty()) return;
+  report_.emit({end.failure ? event_type::error : event_type::note, "  {message}",
+                {{"conn", id}, {"peer", peer}, {"message", end.message}}});
+}
+
+asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint) {
+  connection conn(std::move(socket), format_endpoint(peer_endpoint), {options_.idle_timeout, summarize_});
+  const auto executor = co_await asio::this_coro::executor;
+  {
+    const std::lock_guard lock(mutex_);  // stats_.active was counted when run() admitted it
+    live_.emplace(id, live_session{&conn.idle(), executor});
+    if (stopping_) conn.idle().expire_now();  // stop() came between admission and now: end it likewise
+  }
+  session_context context{id, report_};
+  tracer::connection traced =
+      options_.trace ? options_.trace->attach(conn.socket(), "server", id, conn.traffic()) : tracer::connection{};
+  const session_end end = co_await run_handler(conn, context);
+  report_end(end, id, conn.peer());
+  // The handler closes the connection when it finishes normally. Otherwise close gracefully
+  // here too: a FIN after whatever was already sent, not a reset that could destroy it.
+  //
+  // Except after an idle timeout: nothing has moved for that long, so a peer that stopped
+  // reading would never receive our FIN either (it waits behind the unsent bytes), and the
+  // kernel would keep the orphaned socket and its buffers for minutes. A reset frees both ends.
+  if (conn.is_open() && end.idled_out) conn.abort();
+  if (conn.is_open()) co_await conn.async_graceful_close();
+  traced.close();
+  // After the handler's own lines, whatever ended the session (docs/JSON.md, `session`).
+  if (summarize_) report_session(report_, conn, "server", id);
+  leave();
+}
+
+void server::leave() {
+  bool idle_now = false;
+  {
+    const std::lock_guard lock(mutex_);
+    idle_now = --stats_.active == 0;
+    // The timer belongs to the acceptor's loop, and may be gone by the time this runs there.
+    if (idle_now && sessions_ended_ != nullptr) {
+      asio::post(acceptor_.get_executor(), [this] {
+        const std::lock_guard relock(mutex_);
+        if (sessions_ended_ != nullptr) sessions_ended_->cancel();
+      });
+    }
+  }
+  if (idle_now && !options_.once && workers_.empty()) announce_waiting();
+}
+
+void server::announce_waiting() {
+  // The seed prints this before every accept(). A concurrent server is always accepting, so
+  // it is said whenever the server has become idle: the same lines as the seed's for clients
+  // that come one at a time, and no noise between the lines of overlapping sessions.
+  if (!options_.waiting_text.empty() && acceptor_.is_open()) report_.emit({event_type::note, options_.waiting_text, {}});
+}
+
+}  // namespace tcpkit
