@@ -8,6 +8,8 @@
 
 #include "common_options.hpp"
 
+#include "tcpkit/check/config.hpp"
+
 #include "tcpkit/programs/shaper.hpp"
 #include "tcpkit/programs/uppercase.hpp"
 
@@ -74,21 +76,13 @@ struct proxy_settings {
 int proxy_main(const common_options& options, const proxy_settings& settings);
 
 // tcpkit check (SPEC §3.4, docs/CHECK.md).
-struct check_settings {
+// The suite's own configuration, as the library takes it, and what only the command line has.
+struct check_settings : check::check_config {
   bool list = false;
-  std::string program;  // sixteen | uppercase | lines
-  std::string role;     // server | client
-  std::string host;     // a server already running at HOST -p PORT ...
-  std::uint16_t port = 0;
-  std::vector<std::string> command;  // ... or the words after `--`, which tcpkit runs
-  std::string case_pattern;
-  double case_timeout_s = 20;
   bool json = false;
   bool quiet = false;
   std::string junit_path;
   std::string html_path;
-  std::optional<std::string> message;
-  std::optional<std::string> expect_reply;
 };
 
 int check_main(const check_settings& settings);

@@ -19,20 +19,6 @@ void print_list() {
   }
 }
 
-check::check_config config_of(const check_settings& s) {
-  check::check_config config;
-  config.program = s.program;
-  config.role = s.role;
-  config.host = s.host;
-  config.port = s.port;
-  config.command = s.command;
-  config.case_pattern = s.case_pattern;
-  config.case_timeout_s = s.case_timeout_s;
-  config.message = s.message;
-  config.expect_reply = s.expect_reply;
-  return config;
-}
-
 std::string target_of(const check_settings& s) {
   if (s.command.empty()) return s.host + " -p " + std::to_string(s.port);
   std::string line;
@@ -58,7 +44,7 @@ int check_main(const check_settings& settings) {
   if (!settings.html_path.empty()) owned.push_back(check::make_html_sink(settings.html_path, suite, target_of(settings)));
   std::vector<check::case_sink*> sinks;
   for (auto& sink : owned) sinks.push_back(sink.get());
-  auto results = check::run_suite(config_of(settings), sinks);
+  auto results = check::run_suite(settings, sinks);
   return check::count_verdicts(results).failed > 0 ? 8 : 0;
 }
 

@@ -67,23 +67,22 @@ void exchange(case_context& ctx) {
   ctx.ok("sent its request, read the reply, exited 0");
 }
 
-void trickled_reply(case_context& ctx) {
+// Accepts the client, reads its request and sends the reply in `pieces`, `gap` apart.
+void reply_in_pieces(case_context& ctx, const std::vector<std::size_t>& pieces, std::chrono::milliseconds gap,
+                     const char* how) {
   client_case run(ctx);
   run.start();
   if (!run.accept()) return;
   read_request(ctx, run.peer);
-  bool whole = send_reply(ctx, run.peer, std::vector<std::size_t>(16, 1), 20ms);
-  judge_pieces(ctx, run, whole, "one byte every 20 ms");
+  const bool whole = send_reply(ctx, run.peer, pieces, gap);
+  judge_pieces(ctx, run, whole, how);
 }
 
-void reply_in_two_writes(case_context& ctx) {
-  client_case run(ctx);
-  run.start();
-  if (!run.accept()) return;
-  read_request(ctx, run.peer);
-  bool whole = send_reply(ctx, run.peer, {8, 8}, 200ms);
-  judge_pieces(ctx, run, whole, "8 bytes, 200 ms, 8 bytes");
+void trickled_reply(case_context& ctx) {
+  reply_in_pieces(ctx, std::vector<std::size_t>(16, 1), 20ms, "one byte every 20 ms");
 }
+
+void reply_in_two_writes(case_context& ctx) { reply_in_pieces(ctx, {8, 8}, 200ms, "8 bytes, 200 ms, 8 bytes"); }
 
 void closes_after_10_bytes(case_context& ctx) {
   client_case run(ctx);

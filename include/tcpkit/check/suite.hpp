@@ -2,6 +2,7 @@
 // runner that plays each against the program under test (SPEC §3.4, docs/CHECK.md).
 #pragma once
 
+#include "tcpkit/check/config.hpp"
 #include "tcpkit/check/target.hpp"
 #include "tcpkit/check/verdict.hpp"
 
@@ -11,18 +12,6 @@
 #include <vector>
 
 namespace tcpkit::check {
-
-struct check_config {
-  std::string program;  // sixteen | uppercase | lines
-  std::string role;     // server | client
-  std::string host;     // a server already running at HOST:PORT...
-  std::uint16_t port = 0;
-  std::vector<std::string> command;  // ...or one that tcpkit runs: -- COMMAND
-  std::string case_pattern;          // glob over ids or names ("*split*"); empty: all
-  double case_timeout_s = 20;        // the bound on any one case
-  std::optional<std::string> message;       // pins the sixteen request (--message)
-  std::optional<std::string> expect_reply;  // pins the sixteen reply (--expect-reply)
-};
 
 // What a case works with while it runs.
 struct case_context {
