@@ -27,7 +27,6 @@ struct fd_writer::shared {
   std::condition_variable work;      // pending or closing changed
   std::condition_variable finished;  // the thread is about to end
   std::vector<piece> pending;        // taken, waiting for the thread
-  std::size_t pending_bytes = 0;
   std::uint64_t taken = 0;    // bytes ever taken
   std::uint64_t written = 0;  // bytes ever written (or skipped after a failure under `skip`)
   std::error_code failure;
@@ -88,7 +87,6 @@ void fd_writer::write_until_closed(const std::shared_ptr<shared>& s) {
     s->work.wait(lock, [&] { return !s->pending.empty() || s->closing; });
     if (s->pending.empty()) break;  // closing, and everything is written
     std::swap(s->pending, writing);
-    s->pending_bytes = 0;
     lock.unlock();
     std::error_code ec;
     std::size_t done_bytes = 0;
@@ -103,7 +101,6 @@ void fd_writer::write_until_closed(const std::shared_ptr<shared>& s) {
     if (ec && s->policy == on_error::stop) {
       s->failure = ec;
       s->pending.clear();
-      s->pending_bytes = 0;
       if (!s->abandoned && s->fail) s->fail();
     }
     s->notify_progress();
@@ -117,13 +114,14 @@ fd_writer::status fd_writer::try_append(int fd, std::string_view bytes, std::siz
   shared& s = *state_;
   if (s.failure) return status::failed;
   if (s.closing) return status::closed;
-  if (s.pending_bytes >= limit) {
+  // Bytes in the thread's hands count too: handing a batch to write(2) makes no room, only
+  // write(2) taking it does (a stalled reader must not let more in).
+  if (s.taken - s.written >= limit) {
     s.wake_requested = true;
     return status::full;
   }
   if (s.pending.empty() || s.pending.back().fd != fd) s.pending.push_back({fd, {}});
   s.pending.back().bytes.append(bytes);
-  s.pending_bytes += bytes.size();
   s.taken += bytes.size();
   s.work.notify_one();
   return status::queued;

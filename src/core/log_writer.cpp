@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace tcpkit {
 
@@ -13,18 +14,18 @@ log_writer::log_writer(int notice_fd, std::size_t high_water)
 
 log_writer::~log_writer() { close(kDefaultLogCloseLimit); }
 
-bool log_writer::queue_notice() {
+bool log_writer::queue_notice(std::size_t limit) {
   if (unnoticed_ == 0) return true;
   const std::string notice = fmt::format("tcpkit: {} log line{} dropped while the log was not being read\n", unnoticed_,
                                          unnoticed_ == 1 ? "" : "s");
-  if (writer_.try_append(notice_fd_, notice, high_water_) != fd_writer::status::queued) return false;
+  if (writer_.try_append(notice_fd_, notice, limit) != fd_writer::status::queued) return false;
   unnoticed_ = 0;
   return true;
 }
 
 void log_writer::write(int fd, std::string_view text) {
   const std::lock_guard lock(mutex_);
-  if (queue_notice() && writer_.try_append(fd, text, high_water_) == fd_writer::status::queued) return;
+  if (queue_notice(high_water_) && writer_.try_append(fd, text, high_water_) == fd_writer::status::queued) return;
   ++dropped_;
   ++unnoticed_;
 }
@@ -32,7 +33,9 @@ void log_writer::write(int fd, std::string_view text) {
 bool log_writer::close(clock::duration limit) {
   {
     const std::lock_guard lock(mutex_);
-    queue_notice();
+    // The last thing the log says, past the limit if need be: one line more is no harm, and
+    // a loss nobody is told of would be.
+    queue_notice(std::numeric_limits<std::size_t>::max());
   }
   return writer_.close(limit);
 }

@@ -3,10 +3,9 @@
 //
 //   sessions (event loop)                          writer thread
 //   async_write(block) --copy--> fd_writer queue --write(2)--> fd
-//     waits while the queue is at the high-water mark     wakes the waiters after each write
+//     waits while high_water bytes are unwritten        wakes the waiters after each write
 //
-// Bounded: at most high_water + one block waits in the queue, and as much again is being
-// written. A session that finds the queue full waits, which stops its reads (backpressure).
+// Bounded: at most high_water + one block is held, queued or being written. A session that finds the queue full waits, which stops its reads (backpressure).
 //
 // A regular file (`> copy.txt`) skips the queue: write(2) to a file does not wait for a
 // reader, so each block is written straight from the caller's buffer on the executor's

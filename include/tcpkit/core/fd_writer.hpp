@@ -4,7 +4,7 @@
 //
 //   callers (any thread)                                   writer thread
 //   try_append(fd, bytes) --copy--> pending_ --swap--> writing_ --write(2)--> fd (in order)
-//     refused while `limit` bytes wait                       on_progress() after a write
+//     refused while `limit` bytes are unwritten              on_progress() after a write
 //
 // Why a thread: write(2) to a pipe or a terminal blocks while the reader is slow; making the
 // descriptor non-blocking instead would change it for every process that shares it (the
@@ -49,8 +49,10 @@ class fd_writer {
   void on_progress(std::function<void()> progress);
   void on_failure(std::function<void()> failure);
 
-  // Queues a copy of `bytes` for `fd` unless `limit` bytes or more are waiting already: then
-  // returns full, and the writer calls on_progress after its next write.
+  // Queues a copy of `bytes` for `fd` unless `limit` bytes or more are not yet written (queued,
+  // or in a write(2) that has not returned): then returns full, and the writer calls
+  // on_progress after its next write. So room appears only once write(2) took bytes, and at
+  // most `limit` plus one piece is ever held.
   status try_append(int fd, std::string_view bytes, std::size_t limit);
 
   // Writes `bytes` to `fd` on the calling thread, from the caller's buffer, if nothing is

@@ -43,7 +43,7 @@ class log_writer {
   std::uint64_t lines_dropped() const;  // ever
 
  private:
-  bool queue_notice();  // under mutex_; false if the queue is still full
+  bool queue_notice(std::size_t limit);  // under mutex_; false if the queue is still full
 
   fd_writer writer_{fd_writer::on_error::skip};
   int notice_fd_;
