@@ -1,6 +1,7 @@
 // What each command runs once its command line has been parsed.
 //
-// The seam between parsing and running: cli/*_command.cpp declare the options (CLI11) and, in
+// The seam between parsing and running: cli/*_command.cpp declare the options (CLI11, bound
+// straight into the library's option structs where a program has them) and, in
 // a subcommand's callback, choose one of these functions; cli/*_run.cpp define them (sockets,
 // coroutines, signals). Parsing therefore needs none of the networking code, so the argument
 // fuzzer (tests/fuzz/args_fuzz.cpp) links stubs for these instead, and can be built with clang.
@@ -11,7 +12,12 @@
 #include "tcpkit/check/config.hpp"
 
 #include "tcpkit/programs/shaper.hpp"
-#include "tcpkit/programs/uppercase.hpp"
+#include "tcpkit/instruments/load.hpp"
+#include "tcpkit/instruments/load_lines.hpp"
+#include "tcpkit/instruments/load_uppercase.hpp"
+#include "tcpkit/programs/lines_client.hpp"
+#include "tcpkit/programs/sixteen.hpp"
+#include "tcpkit/programs/uppercase_client.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,39 +28,20 @@
 namespace tcpkit::cli {
 
 int sixteen_server_main(const common_options& options);
-int sixteen_client_main(const common_options& options, const std::string& message);
+int sixteen_client_main(const common_options& options, const sixteen_client_options& client);
 
 int lines_server_main(const common_options& options, std::size_t max_line);
-struct lines_client_settings {
-  std::string path = "-";  // FILE, or "-" for stdin
-  bool no_ack = false;     // the server sends no acknowledgement: success is its clean close
-};
-
-int lines_client_main(const common_options& options, const lines_client_settings& settings);
-
-struct uppercase_client_settings {
-  std::uint64_t bytecount = kCapitalizeMessage.size();
-  std::string strategy = "naive";
-  std::size_t send_size = 0;
-  double stall_timeout_s = 5;
-};
+// `path`: FILE, or "-" for stdin (the library is given the opened input, named in `client`).
+int lines_client_main(const common_options& options, const lines_client_options& client, const std::string& path);
 
 int uppercase_server_main(const common_options& options, std::size_t chunk);
-int uppercase_client_main(const common_options& options, const uppercase_client_settings& settings);
+int uppercase_client_main(const common_options& options, const uppercase_client_options& client);
 
-struct bench_settings {
-  std::size_t connections = 1;
-  std::uint64_t total = 1000;       // sixteen: exchanges in all
-  std::uint64_t bytes = 1'000'000;  // uppercase, lines: per connection
-  std::size_t send_size = 256 * 1024;
-  std::size_t recv_size = 0;
-  double deadline_s = 10;
-  std::size_t ramp = 0;  // load_plan::max_opening
-};
-
-int bench_sixteen_main(const common_options& options, const bench_settings& settings);
-int bench_uppercase_main(const common_options& options, const bench_settings& settings);
-int bench_lines_main(const common_options& options, const bench_settings& settings);
+// `plan`: -c, -n (sixteen), --deadline, --ramp; its host, port and connect are filled from
+// `options` when it runs, and a stream mode runs one exchange per connection, all together.
+int bench_sixteen_main(const common_options& options, const load_plan& plan);
+int bench_uppercase_main(const common_options& options, const load_plan& plan, const uppercase_load_options& load);
+int bench_lines_main(const common_options& options, const load_plan& plan, const lines_load_options& load);
 
 struct plot_settings {
   std::vector<std::string> traces;  // one or two --trace files

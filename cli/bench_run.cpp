@@ -39,25 +39,17 @@ void ensure_descriptors(std::size_t connections) {
   }
 }
 
-int run_load(const common_options& options, const bench_settings& settings, std::string mode, load_job job,
-              const std::function<void(load_summary&)>& add_totals, std::uint64_t exchanges,
-              std::uint64_t bytes_per_exchange) {
-  require_destination_port(options);
-  ensure_descriptors(settings.connections);
-  output out(options);
+// A mode's load: its plan aimed at HOST:PORT, and what its summary adds (the totals its job kept).
+struct load_mode {
+  std::string name;  // "sixteen", "uppercase", "lines"
+  load_job job;
+  std::function<void(load_summary&)> add_totals = [](load_summary&) {};
+  std::uint64_t bytes_per_exchange = 0;
+};
+
+// Runs the plan until done or a signal, then lets the workers close for up to kWindDown.
+run_result run_plan(load_runner& runner) {
   asio::io_context io;
-
-  load_plan plan;
-  plan.host = options.host;
-  plan.port = options.port;
-  plan.connect = options.connect();
-  plan.connections = settings.connections;
-  plan.exchanges = exchanges;
-  plan.deadline = seconds(settings.deadline_s);
-  plan.max_opening = settings.ramp;
-  plan.together = mode != "sixteen";  // uppercase and lines: one stream per connection, all at once
-  load_runner runner(plan, std::move(job));
-
   auto main = [&]() -> asio::awaitable<int> {
     co_await runner.run();
     co_return 0;
@@ -70,56 +62,75 @@ int run_load(const common_options& options, const bench_settings& settings, std:
     io.restart();
     io.run_for(std::chrono::milliseconds(100));
   }
+  return result;
+}
 
-  load_summary summary;
-  summary.mode = mode;
-  summary.target = format_host_port(options.host, options.port);
-  summary.connections = settings.connections;
-  summary.exchanges = exchanges;
-  summary.stats = runner.stats();
-  summary.bytes_per_exchange = bytes_per_exchange;
-  summary.interrupted = result.signal != 0;
-  summary.together = plan.together;
-  add_totals(summary);
+int run_load(const common_options& options, load_plan plan, load_mode mode) {
+  require_destination_port(options);
+  ensure_descriptors(plan.connections);
+  output out(options);
+  plan.host = options.host;
+  plan.port = options.port;
+  plan.connect = options.connect();
+  load_runner runner(plan, std::move(mode.job));
+  const run_result result = run_plan(runner);
+
+  load_summary summary{.mode = mode.name,
+                       .target = format_host_port(options.host, options.port),
+                       .connections = plan.connections,
+                       .exchanges = plan.exchanges,
+                       .stats = runner.stats(),
+                       .bytes_per_exchange = mode.bytes_per_exchange,
+                       .interrupted = result.signal != 0,
+                       .together = plan.together};
+  mode.add_totals(summary);
   report_load(out.report(), summary);
 
   if (result.signal != 0) return result.status;
   const auto& stats = runner.stats();
   if (stats.failed() != 0) {
-    throw error(stats.failures.first_code, "bench " + mode, summary.target,
+    throw error(stats.failures.first_code, "bench " + mode.name, summary.target,
                 fmt::format("{} of {} failed; first: {}", stats.failed(), stats.started, stats.failures.first_message));
   }
   return 0;
 }
 
+// Uppercase and lines: one stream per connection, all at once.
+load_plan streams(load_plan plan) {
+  plan.exchanges = plan.connections;
+  plan.together = true;
+  return plan;
+}
+
 }  // namespace
 
-int bench_sixteen_main(const common_options& options, const bench_settings& settings) {
-  return run_load(options, settings, "sixteen", sixteen_load_job(), [](load_summary&) {}, settings.total, 0);
+int bench_sixteen_main(const common_options& options, const load_plan& plan) {
+  return run_load(options, plan, {.name = "sixteen", .job = sixteen_load_job()});
 }
 
-int bench_uppercase_main(const common_options& options, const bench_settings& settings) {
-  uppercase_load_options load;
-  load.bytes = round_up_to_messages(settings.bytes);
-  load.send_size = settings.send_size;
-  load.recv_size = settings.recv_size;
+int bench_uppercase_main(const common_options& options, const load_plan& plan, const uppercase_load_options& load) {
   uppercase_load_totals totals;
-  auto add_totals = [&totals](load_summary& summary) { summary.bytes = totals.bytes_verified; };
-  return run_load(options, settings, "uppercase", uppercase_load_job(load, settings.connections, totals), add_totals,
-                   settings.connections, load.bytes);
+  const std::uint64_t bytes = round_up_to_messages(load.bytes);
+  return run_load(options, streams(plan),
+                  {.name = "uppercase",
+                   .job = uppercase_load_job(load, plan.connections, totals),
+                   .add_totals = [&totals](load_summary& summary) { summary.bytes = totals.bytes_verified; },
+                   .bytes_per_exchange = bytes});
 }
 
-int bench_lines_main(const common_options& options, const bench_settings& settings) {
-  lines_load_options load;
-  load.bytes = (settings.bytes + kLoadLineBytes - 1) / kLoadLineBytes * kLoadLineBytes;
-  load.send_size = settings.send_size;
+int bench_lines_main(const common_options& options, const load_plan& plan, const lines_load_options& load) {
   lines_load_totals totals;
-  auto add_totals = [&totals](load_summary& summary) {
-    summary.bytes = totals.bytes_acknowledged;
-    summary.lines = totals.lines_acknowledged;
-    summary.has_lines = true;
-  };
-  return run_load(options, settings, "lines", lines_load_job(load, totals), add_totals, settings.connections, load.bytes);
+  const std::uint64_t bytes = (load.bytes + kLoadLineBytes - 1) / kLoadLineBytes * kLoadLineBytes;
+  return run_load(options, streams(plan),
+                  {.name = "lines",
+                   .job = lines_load_job(load, totals),
+                   .add_totals =
+                       [&totals](load_summary& summary) {
+                         summary.bytes = totals.bytes_acknowledged;
+                         summary.lines = totals.lines_acknowledged;
+                         summary.has_lines = true;
+                       },
+                   .bytes_per_exchange = bytes});
 }
 
 }  // namespace tcpkit::cli

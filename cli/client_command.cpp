@@ -1,6 +1,7 @@
 #include "client_command.hpp"
 
 #include "run_guard.hpp"
+#include "values.hpp"
 
 namespace tcpkit::cli {
 namespace {
@@ -26,6 +27,10 @@ connect_options client_runner::connect() {
   connect_options connect = options_.connect();
   connect.before_connect = wire_.before_connect();  // --packets: capture from the SYN on
   return connect;
+}
+
+client_target client_runner::target() {
+  return {.host = options_.host, .port = options_.port, .connect = connect(), .io_timeout = seconds(options_.idle_timeout_s)};
 }
 
 int client_runner::run(asio::io_context& io, asio::awaitable<void> session) {

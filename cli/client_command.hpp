@@ -8,6 +8,7 @@
 
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/report.hpp"
+#include "tcpkit/lifecycle/client.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -27,6 +28,13 @@ class client_runner {
   reporter& report() noexcept { return wire_.report(); }
   // options.connect(), with the capture told each attempt's 4-tuple before its SYN leaves.
   connect_options connect();
+  // The client's options as parsed, aimed where the common options say (HOST, -p, -4/-6,
+  // --connect-timeout, --idle-timeout): the one place the shared part is filled in.
+  template <class Options>
+  Options aimed(Options client) {
+    static_cast<client_target&>(client) = target();
+    return client;
+  }
 
   // Runs `session` on `io` until it ends or SIGINT/SIGTERM cancels it (130, 143), then waits
   // for the capture's last segments. Returns the exit status; `session`'s exceptions propagate.
@@ -35,6 +43,8 @@ class client_runner {
   int run_blocking(const std::function<void()>& body, const std::function<void()>& stop);
 
  private:
+  client_target target();
+
   const common_options& options_;
   output out_;
   packets wire_;

@@ -18,30 +18,35 @@
 
 namespace tcpkit::cli {
 
+// A client's own options are the library's struct, bound by CLI11; its client_target part is
+// filled from the common options when it runs (client_runner::aimed).
 struct sixteen_command_options {
   common_options server;
   common_options client;
-  std::string message = std::string(kGreeting);  // the client's --message
+  sixteen_client_options client_options;  // --message
 };
 
 struct uppercase_command_options {
   common_options server;
   std::size_t chunk = kDefaultChunk;  // the server's --chunk
   common_options client;
-  uppercase_client_settings client_settings;
+  uppercase_client_options client_options;  // BYTECOUNT, --strategy, --send-size, --stall-timeout
 };
 
 struct lines_command_options {
   common_options server;
   std::size_t max_line = kDefaultMaxLine;  // the server's --max-line
   common_options client;
-  lines_client_settings client_settings;
+  lines_client_options client_options;  // --no-ack
+  std::string path = "-";               // FILE, or "-" for stdin
 };
 
 // One set per mode: `tcpkit bench uppercase` does not see what `bench sixteen` would have set.
 struct bench_command_options {
   common_options sixteen, uppercase, lines;
-  bench_settings sixteen_settings, uppercase_settings, lines_settings;
+  load_plan sixteen_plan, uppercase_plan, lines_plan;
+  uppercase_load_options uppercase_load;  // --bytes, --send-size, --recv-size
+  lines_load_options lines_load;          // --bytes, --send-size
 };
 
 // The proxy's flags as written; proxy_command.cpp turns them into proxy_settings once parsed.

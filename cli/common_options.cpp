@@ -12,10 +12,6 @@
 
 namespace tcpkit::cli {
 
-clock::duration seconds(double s) {
-  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
-}
-
 address_family common_options::family() const {
   if (ipv4) return address_family::v4;
   if (ipv6) return address_family::v6;

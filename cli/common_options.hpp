@@ -64,9 +64,6 @@ void choose_when_parsed(CLI::App& command, common_options& options, action& chos
 // --packets and --pcap FILE (SPEC §3.5): the segments of the role's connections.
 void add_packet_options(CLI::App& command, common_options& options);
 
-// Seconds as given on the command line (--idle-timeout 0.5), as a clock duration.
-clock::duration seconds(double s);
-
 // Throws tcpkit::error (errc::usage, exit 2) when a client was given port 0.
 void require_destination_port(const common_options& options);
 

@@ -47,15 +47,15 @@ void add_lines_command(CLI::App& app, lines_command_options& options, action& ch
   auto* client = program->add_subcommand(
       "client", "send FILE (or stdin), half-close, and check the server's acknowledgement (exit 6 if it differs)");
   add_common_options(*client, options.client, "server name or address");
-  auto* file = client->add_option("FILE", options.client_settings.path, "file to send; - or nothing for stdin");
+  auto* file = client->add_option("FILE", options.path, "file to send; - or nothing for stdin");
   file->check(input_file_value(file->get_name()));
-  client->add_flag("--no-ack", options.client_settings.no_ack,
+  client->add_flag_callback("--no-ack", [&options] { options.client_options.expect_ack = false; },
                    "the server sends no acknowledgement (the lab's own server): after the half-close, wait for it "
                    "to close the connection, and succeed if it closes cleanly");
   add_client_options(*client, options.client);
   add_packet_options(*client, options.client);
   choose_when_parsed(*client, options.client, chosen,
-                     [&options] { return lines_client_main(options.client, options.client_settings); });
+                     [&options] { return lines_client_main(options.client, options.client_options, options.path); });
   client->footer(
       "Lines end in LF (CRLF works too); a last line without a newline still counts as one.\nExamples:\n"
       "  tcpkit lines client 127.0.0.1 notes.txt -p 1060\n"

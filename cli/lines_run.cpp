@@ -106,22 +106,17 @@ class input_file {
 
 }  // namespace
 
-int lines_client_main(const common_options& options, const lines_client_settings& settings) {
+int lines_client_main(const common_options& options, const lines_client_options& settings, const std::string& path) {
   client_runner runner(options);
   std::optional<input_file> file;
   try {
-    file.emplace(settings.path);
+    file.emplace(path);
   } catch (const std::exception& e) {
     report_run_failure(runner.out(), e, close_watch{}, {});  // the run's error and end, before any start
     throw;
   }
-  lines_client_options client;
-  client.host = options.host;
-  client.port = options.port;
-  client.connect = runner.connect();
+  lines_client_options client = runner.aimed(settings);
   client.input_name = file->name();
-  client.expect_ack = !settings.no_ack;
-  client.io_timeout = seconds(options.idle_timeout_s);
   asio::io_context io;
   fd_source input(io.get_executor(), file->fd(), file->name());
   auto session = [&]() -> asio::awaitable<void> { co_await run_lines_client(client, input, runner.report()); };

@@ -36,10 +36,10 @@ void add_sixteen_command(CLI::App& app, sixteen_command_options& options, action
   add_common_options(*client, options.client, "server name or address");
   add_client_options(*client, options.client);
   add_packet_options(*client, options.client);
-  client->add_option("--message", options.message, "text to send instead of \"Hi there, server\" (any length: try 17 or 5 bytes)")
+  client->add_option("--message", options.client_options.message, "text to send instead of \"Hi there, server\" (any length: try 17 or 5 bytes)")
       ->type_name("TEXT");
   choose_when_parsed(*client, options.client, chosen,
-                     [&options] { return sixteen_client_main(options.client, options.message); });
+                     [&options] { return sixteen_client_main(options.client, options.client_options); });
   client->footer(
       "Examples:\n"
       "  tcpkit sixteen client 127.0.0.1 -p 1060\n"

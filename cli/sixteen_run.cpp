@@ -17,14 +17,9 @@ int sixteen_server_main(const common_options& options) {
                                      .handler = [](server&) { return serve_sixteen_client; }});
 }
 
-int sixteen_client_main(const common_options& options, const std::string& message) {
+int sixteen_client_main(const common_options& options, const sixteen_client_options& settings) {
   client_runner runner(options);
-  sixteen_client_options client;
-  client.host = options.host;
-  client.port = options.port;
-  client.connect = runner.connect();
-  client.message = message;
-  client.io_timeout = seconds(options.idle_timeout_s);
+  const sixteen_client_options client = runner.aimed(settings);
   auto session = [&]() -> asio::awaitable<void> { co_await run_sixteen_client(client, runner.report()); };
   asio::io_context io;
   return runner.run(io, session());

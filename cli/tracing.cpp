@@ -1,5 +1,7 @@
 #include "tracing.hpp"
 
+#include "values.hpp"
+
 #include "tcpkit/core/errors.hpp"
 
 namespace tcpkit::cli {

@@ -69,6 +69,12 @@ CLI::Validator input_file_value(std::string option) {
   }, "");
 }
 
+CLI::Option* add_seconds_option(CLI::App& command, const std::string& name, std::chrono::steady_clock::duration& target,
+                                const std::string& help, double min, double max) {
+  auto* option = command.add_option_function<double>(name, [&target](double s) { target = seconds(s); }, help);
+  return option->transform(seconds_value(option->get_name(), min, max))->type_name("SECONDS");
+}
+
 CLI::Option* add_choice_option(CLI::App& command, const std::string& name, std::string& target, const std::string& help,
                                std::vector<std::string> choices) {
   auto* option = command.add_option(name, target, help);

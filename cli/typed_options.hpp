@@ -6,6 +6,8 @@
 #include "values.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdint>
 #include <string>
@@ -45,6 +47,10 @@ inline CLI::Option* add_seconds_option(CLI::App& command, const std::string& nam
   return option->transform(seconds_value(option->get_name(), min, max))->type_name("SECONDS");
 }
 
+// The same, stored as the duration the library takes.
+CLI::Option* add_seconds_option(CLI::App& command, const std::string& name, std::chrono::steady_clock::duration& target,
+                                const std::string& help, double min = 0, double max = kMaxSeconds);
+
 inline CLI::Option* add_port_option(CLI::App& command, const std::string& name, std::uint16_t& target,
                                     const std::string& help) {
   auto* option = command.add_option(name, target, help);
@@ -54,5 +60,15 @@ inline CLI::Option* add_port_option(CLI::App& command, const std::string& name, 
 // One of `choices`; --help shows them as a|b|c (and the bash completion offers them).
 CLI::Option* add_choice_option(CLI::App& command, const std::string& name, std::string& target, const std::string& help,
                                std::vector<std::string> choices);
+
+// The same, stored as the library's enum: `parse` turns each of `choices` into its value.
+template <class E, class Parse>
+CLI::Option* add_choice_option(CLI::App& command, const std::string& name, E& target, const std::string& help,
+                               std::vector<std::string> choices, Parse parse) {
+  auto* option = command.add_option_function<std::string>(
+      name, [&target, parse](const std::string& text) { target = parse(text).value(); }, help);
+  option->type_name(fmt::format("{}", fmt::join(choices, "|")));
+  return option->check(choice_value(option->get_name(), std::move(choices)));
+}
 
 }  // namespace tcpkit::cli

@@ -5,6 +5,7 @@
 #include "typed_options.hpp"
 
 #include "tcpkit/programs/uppercase.hpp"
+#include "tcpkit/programs/uppercase_client.hpp"
 
 #include <memory>
 
@@ -36,23 +37,23 @@ void add_uppercase_server(CLI::App& program, uppercase_command_options& options,
 void add_uppercase_client(CLI::App& program, uppercase_command_options& options, action& chosen) {
   auto* client = program.add_subcommand("client", "send BYTECOUNT bytes of \"capitalize this!\" and check every byte that comes back");
   add_common_options(*client, options.client, "server name or address");
-  add_size_option(*client, "BYTECOUNT", options.client_settings.bytecount,
+  add_size_option(*client, "BYTECOUNT", options.client_options.bytecount,
                   "bytes to send (suffixes K M G: 1G = 2^30), rounded up to a multiple of 16 (default 16)", 0,
                   kMaxBytecount);
   add_client_options(*client, options.client);
   add_packet_options(*client, options.client);
   add_trace_options(*client, options.client);
-  add_choice_option(*client, "--strategy", options.client_settings.strategy,
+  add_choice_option(*client, "--strategy", options.client_options.strategy,
                     "naive: send everything, then read (the seed's; deadlocks on large counts); threads: a sender and a "
                     "receiver thread; async: one thread, an event loop (default naive)",
-                    {"naive", "threads", "async"});
-  add_size_option(*client, "--send-size", options.client_settings.send_size,
+                    {"naive", "threads", "async"}, parse_uppercase_strategy);
+  add_size_option(*client, "--send-size", options.client_options.send_size,
                   "bytes per send, 1 to 64M (default 16 for naive, 256K otherwise)", 1, kMaxBufferSize);
-  add_seconds_option(*client, "--stall-timeout", options.client_settings.stall_timeout_s,
+  add_seconds_option(*client, "--stall-timeout", options.client_options.stall_timeout,
                      "naive: seconds without progress in either direction before the deadlock is diagnosed (default 5; "
                      "threads and async give up after --idle-timeout)");
   choose_when_parsed(*client, options.client, chosen,
-                     [&options] { return uppercase_client_main(options.client, options.client_settings); });
+                     [&options] { return uppercase_client_main(options.client, options.client_options); });
   client->footer(
       "Examples:\n"
       "  tcpkit uppercase client 127.0.0.1 -p 1060                       # 16 bytes\n"

@@ -21,17 +21,9 @@ int uppercase_server_main(const common_options& options, std::size_t chunk) {
                                      .handler = [chunk](server&) { return uppercase_handler(chunk); }});
 }
 
-int uppercase_client_main(const common_options& options, const uppercase_client_settings& settings) {
+int uppercase_client_main(const common_options& options, const uppercase_client_options& settings) {
   client_runner runner(options);
-  uppercase_client_options client;
-  client.host = options.host;
-  client.port = options.port;
-  client.connect = runner.connect();
-  client.bytecount = settings.bytecount;
-  client.strategy = parse_uppercase_strategy(settings.strategy).value();  // CLI11 checked the name
-  client.send_size = settings.send_size;
-  client.stall_timeout = seconds(settings.stall_timeout_s);
-  client.idle_timeout = seconds(options.idle_timeout_s);
+  uppercase_client_options client = runner.aimed(settings);
   const std::unique_ptr<tracer> trace = open_trace(options);
   client.trace = trace.get();
   std::stop_source stop;

@@ -109,6 +109,10 @@ std::uint64_t parse_size(std::string_view option, std::string_view text, std::ui
   return n * multiplier;
 }
 
+std::chrono::steady_clock::duration seconds(double s) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+}
+
 double parse_seconds(std::string_view option, std::string_view text, double min, double max) {
   // Decimal notation, exponent allowed (0.5, 2.25, 1e3); never nan, inf or hex floats.
   take_digits(option, text, text, kSeconds);

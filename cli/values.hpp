@@ -9,6 +9,7 @@
 // Each function returns the value or throws usage_error naming the option and the value.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -47,6 +48,8 @@ inline constexpr double kMaxSeconds = 1e6;
 
 // Seconds, more than 0 (or at least `min` when given) and at most `max`.
 double parse_seconds(std::string_view option, std::string_view text, double min = 0, double max = kMaxSeconds);
+// Seconds as given on the command line (--idle-timeout 0.5), as a clock duration.
+std::chrono::steady_clock::duration seconds(double s);  // tcpkit::clock's
 
 // What HOST held: the host without brackets, and the port if one was written after it.
 struct host_port {

@@ -29,10 +29,10 @@ asio::awaitable<void> run_connected(client_session& session, connection& conn, r
 asio::awaitable<void> async_run_client(client_session session, reporter& report) {
   std::optional<connection> conn;
   try {
-    tcp::socket socket = co_await async_connect_to(session.host, session.port, session.connect);
+    tcp::socket socket = co_await async_connect_to(session.target.host, session.target.port, session.target.connect);
     std::string peer = peer_name(socket);
     conn.emplace(std::move(socket), std::move(peer),
-                 connection_options{session.io_timeout, report.wants(event_type::session)});
+                 connection_options{session.target.io_timeout, report.wants(event_type::session)});
     if (session.connected) session.connected(*conn);
     co_await run_connected(session, *conn, report);
   } catch (const std::exception& e) {

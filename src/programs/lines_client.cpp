@@ -232,10 +232,7 @@ asio::awaitable<lines_client_result> run_lines_client(const lines_client_options
   exchange_state state;
   lines_client_result result;
   client_session session;
-  session.host = options.host;
-  session.port = options.port;
-  session.connect = options.connect;
-  session.io_timeout = options.io_timeout;
+  session.target = options;
   session.connected = [&](connection& conn) {
     report.emit({event_type::connection,
                  "Client has been assigned socket name {local}\nSending the lines of {input} to {peer}",

@@ -100,11 +100,8 @@ asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options option
                 {"message", payload{options.message}}}});
   sixteen_result result;
   client_session session;
-  session.host = options.host;
-  session.port = options.port;
-  session.connect = options.connect;
-  session.io_timeout = options.io_timeout;
-  session.connect.no_delay = true;
+  session.target = options;
+  session.target.connect.no_delay = true;
   session.connected = [&](connection& conn) {
     report.emit({event_type::connection,
                  "Client has been assigned socket name {local}",

@@ -234,7 +234,7 @@ uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, 
     failure.record(std::move(e));
     unblock(socket);  // the other thread must not wait for a peer that will not answer
   };
-  monitor_thread monitor(exchange, exchange.options().idle_timeout, stop, failure, [&](close_how why) {
+  monitor_thread monitor(exchange, exchange.options().io_timeout, stop, failure, [&](close_how why) {
     exchange.cut(why);
     unblock(socket);
   });
@@ -258,7 +258,7 @@ uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, 
 
   const std::optional<close_how> cut = exchange.cut_short();
   if (cut == close_how::interrupted) return exchange.result();
-  if (cut == close_how::idle_timeout) throw exchange.no_progress_error(exchange.options().idle_timeout);
+  if (cut == close_how::idle_timeout) throw exchange.no_progress_error(exchange.options().io_timeout);
   failure.rethrow_if_any();
   return exchange.result();
 }

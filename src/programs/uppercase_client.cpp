@@ -53,7 +53,7 @@ asio::awaitable<void> watch(uppercase_exchange& exchange, std::stop_token stop, 
       co_return;
     }
     try {
-      if (!exchange.tick(exchange.options().idle_timeout)) continue;
+      if (!exchange.tick(exchange.options().io_timeout)) continue;
       exchange.cut(exchange.stall_how());
     } catch (...) {
       failure = std::current_exception();
@@ -64,22 +64,6 @@ asio::awaitable<void> watch(uppercase_exchange& exchange, std::stop_token stop, 
 }
 
 }  // namespace
-
-std::string_view to_string(uppercase_strategy strategy) noexcept {
-  switch (strategy) {
-    case uppercase_strategy::naive: return "naive";
-    case uppercase_strategy::threads: return "threads";
-    case uppercase_strategy::async: return "async";
-  }
-  return "unknown";
-}
-
-std::optional<uppercase_strategy> parse_uppercase_strategy(std::string_view name) noexcept {
-  for (const auto strategy : {uppercase_strategy::naive, uppercase_strategy::threads, uppercase_strategy::async}) {
-    if (name == to_string(strategy)) return strategy;
-  }
-  return std::nullopt;
-}
 
 std::size_t effective_send_size(const uppercase_client_options& options) noexcept {
   if (options.send_size != 0) return options.send_size;
@@ -111,7 +95,7 @@ asio::awaitable<uppercase_result> async_connect_and_exchange(uppercase_exchange&
         watch(exchange, stop, watch_failure));
     if (!completed) {
       const std::optional<close_how> cut = exchange.cut_short();
-      if (cut == close_how::idle_timeout) throw exchange.no_progress_error(exchange.options().idle_timeout);
+      if (cut == close_how::idle_timeout) throw exchange.no_progress_error(exchange.options().io_timeout);
       if (cut == close_how::error) std::rethrow_exception(watch_failure);
     }
     result = exchange.result();

@@ -204,7 +204,7 @@ TEST(UppercaseCli, TwoHundredClientsStreamingAtOnceAreAllServed) {
   options.bytecount = bytes_each;
   options.send_size = 64 * 1024;
   options.recv_size = 64 * 1024;
-  options.idle_timeout = 30s;
+  options.io_timeout = 30s;
   std::vector<std::future<uppercase_result>> results;
   for (int i = 0; i < kClients; ++i) {
     results.push_back(asio::co_spawn(io, async_run_uppercase_client(options, quiet), asio::use_future));

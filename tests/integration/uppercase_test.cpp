@@ -104,7 +104,7 @@ class uppercase_fixture : public ::testing::Test {
     options.strategy = strategy;
     options.bytecount = bytes;
     options.stall_timeout = 20s;  // a test that does not expect a stall must fail, not pass slowly
-    options.idle_timeout = 20s;
+    options.io_timeout = 20s;
     return options;
   }
 

@@ -31,8 +31,11 @@ struct recorded_run {
   common_options options;
   std::uint64_t size = 0;  // --max-line, --chunk
   std::string text;        // --message, FILE
-  uppercase_client_settings uppercase;
-  bench_settings bench;
+  uppercase_client_options uppercase;
+  load_plan bench;
+  std::uint64_t bench_bytes = 0;  // --bytes and --send-size of a stream mode
+  std::size_t bench_send_size = 0;
+  bool expect_ack = true;
 };
 recorded_run last_run;
 
@@ -46,9 +49,9 @@ int record(std::string role, const common_options& options) {
 }  // namespace
 
 int sixteen_server_main(const common_options& o) { return record("sixteen server", o); }
-int sixteen_client_main(const common_options& o, const std::string& message) {
+int sixteen_client_main(const common_options& o, const sixteen_client_options& client) {
   record("sixteen client", o);
-  last_run.text = message;
+  last_run.text = client.message;
   return 0;
 }
 int lines_server_main(const common_options& o, std::size_t max_line) {
@@ -56,9 +59,10 @@ int lines_server_main(const common_options& o, std::size_t max_line) {
   last_run.size = max_line;
   return 0;
 }
-int lines_client_main(const common_options& o, const lines_client_settings& settings) {
+int lines_client_main(const common_options& o, const lines_client_options& client, const std::string& path) {
   record("lines client", o);
-  last_run.text = settings.path;
+  last_run.text = path;
+  last_run.expect_ack = client.expect_ack;
   return 0;
 }
 int uppercase_server_main(const common_options& o, std::size_t chunk) {
@@ -66,24 +70,28 @@ int uppercase_server_main(const common_options& o, std::size_t chunk) {
   last_run.size = chunk;
   return 0;
 }
-int uppercase_client_main(const common_options& o, const uppercase_client_settings& settings) {
+int uppercase_client_main(const common_options& o, const uppercase_client_options& settings) {
   record("uppercase client", o);
   last_run.uppercase = settings;
   return 0;
 }
-int bench_sixteen_main(const common_options& o, const bench_settings& settings) {
+int bench_sixteen_main(const common_options& o, const load_plan& plan) {
   record("bench sixteen", o);
-  last_run.bench = settings;
+  last_run.bench = plan;
   return 0;
 }
-int bench_uppercase_main(const common_options& o, const bench_settings& settings) {
+int bench_uppercase_main(const common_options& o, const load_plan& plan, const uppercase_load_options& load) {
   record("bench uppercase", o);
-  last_run.bench = settings;
+  last_run.bench = plan;
+  last_run.bench_bytes = load.bytes;
+  last_run.bench_send_size = load.send_size;
   return 0;
 }
-int bench_lines_main(const common_options& o, const bench_settings& settings) {
+int bench_lines_main(const common_options& o, const load_plan& plan, const lines_load_options& load) {
   record("bench lines", o);
-  last_run.bench = settings;
+  last_run.bench = plan;
+  last_run.bench_bytes = load.bytes;
+  last_run.bench_send_size = load.send_size;
   return 0;
 }
 int plot_main(const plot_settings&) { return record("plot", {}); }
@@ -218,9 +226,32 @@ TEST(CliParse, ASecondParseStartsFromTheDefaults) {
   ASSERT_TRUE(parse_and_record({"sixteen", "client", "127.0.0.1"}));
   EXPECT_EQ(last_run.text, tcpkit::kGreeting);
   ASSERT_TRUE(parse_and_record({"uppercase", "client", "127.0.0.1", "1M", "--strategy", "async"}));
+  EXPECT_EQ(last_run.uppercase.strategy, tcpkit::uppercase_strategy::async);
   ASSERT_TRUE(parse_and_record({"uppercase", "client", "127.0.0.1"}));
   EXPECT_EQ(last_run.uppercase.bytecount, 16u);
-  EXPECT_EQ(last_run.uppercase.strategy, "naive");
+  EXPECT_EQ(last_run.uppercase.strategy, tcpkit::uppercase_strategy::naive);
+  ASSERT_TRUE(parse_and_record({"lines", "client", "127.0.0.1", "--no-ack"}));
+  EXPECT_FALSE(last_run.expect_ack);
+  ASSERT_TRUE(parse_and_record({"lines", "client", "127.0.0.1"}));
+  EXPECT_TRUE(last_run.expect_ack);
+}
+
+// The library's option structs are what the command line fills: each value lands in the field
+// the library reads, in the unit it takes.
+TEST(CliParse, ClientAndLoadOptionsLandInTheLibrarysStructs) {
+  ASSERT_TRUE(parse_and_record({"uppercase", "client", "127.0.0.1", "--strategy", "threads", "--stall-timeout", "0.25"}));
+  EXPECT_EQ(last_run.uppercase.strategy, tcpkit::uppercase_strategy::threads);
+  EXPECT_EQ(last_run.uppercase.stall_timeout, std::chrono::milliseconds(250));
+  ASSERT_TRUE(parse_and_record({"bench", "sixteen", "127.0.0.1", "-c", "8", "-n", "50", "--deadline", "1.5", "--ramp", "4"}));
+  EXPECT_EQ(last_run.bench.connections, 8u);
+  EXPECT_EQ(last_run.bench.exchanges, 50u);
+  EXPECT_EQ(last_run.bench.deadline, std::chrono::milliseconds(1500));
+  EXPECT_EQ(last_run.bench.max_opening, 4u);
+  ASSERT_TRUE(parse_and_record({"bench", "sixteen", "127.0.0.1"}));
+  EXPECT_EQ(last_run.bench.exchanges, 1000u);  // the command's default, not the library's
+  EXPECT_EQ(last_run.bench.max_opening, 0u);
+  ASSERT_TRUE(parse_and_record({"bench", "uppercase", "127.0.0.1"}));
+  EXPECT_EQ(last_run.bench.max_opening, 256u);  // streams ramp by default
 }
 
 TEST(CliParse, AnActionRunsWithItsOwnParsesValues) {
@@ -268,7 +299,7 @@ TEST(CliParse, SecondsAreDecimalWithAFractionOrAnExponent) {
   ASSERT_TRUE(parse_and_record({"sixteen", "client", "127.0.0.1", "--connect-timeout", "1e3"}));
   EXPECT_DOUBLE_EQ(last_run.options.connect_timeout_s, 1000);
   ASSERT_TRUE(parse_and_record({"uppercase", "client", "127.0.0.1", "--stall-timeout", "1000000"}));
-  EXPECT_DOUBLE_EQ(last_run.uppercase.stall_timeout_s, tcpkit::cli::kMaxSeconds);
+  EXPECT_EQ(last_run.uppercase.stall_timeout, tcpkit::cli::seconds(tcpkit::cli::kMaxSeconds));
   EXPECT_TRUE(contains(usage_of({"uppercase", "client", "127.0.0.1", "--stall-timeout", "1000001"}).error,
                        "at most 1000000 seconds"));
   EXPECT_TRUE(contains(usage_of({"sixteen", "client", "127.0.0.1", "--connect-timeout", "0"}).error,
@@ -333,10 +364,10 @@ TEST(CliParse, EverySizeTakesTheSameSuffixesWithTheSameMeaning) {
   EXPECT_EQ(last_run.uppercase.bytecount, 3'000'000u);
   EXPECT_EQ(last_run.uppercase.send_size, 65536u);
   ASSERT_TRUE(parse_and_record({"bench", "uppercase", "127.0.0.1", "--bytes", "1G", "--send-size", "1KiB"}));
-  EXPECT_EQ(last_run.bench.bytes, std::uint64_t{1} << 30);
-  EXPECT_EQ(last_run.bench.send_size, 1024u);
+  EXPECT_EQ(last_run.bench_bytes, std::uint64_t{1} << 30);
+  EXPECT_EQ(last_run.bench_send_size, 1024u);
   ASSERT_TRUE(parse_and_record({"bench", "lines", "127.0.0.1", "--bytes", "1GB"}));
-  EXPECT_EQ(last_run.bench.bytes, 1'000'000'000u);
+  EXPECT_EQ(last_run.bench_bytes, 1'000'000'000u);
   ASSERT_TRUE(parse_and_record({"lines", "server", "127.0.0.1", "--max-line", "1K"}));
   EXPECT_EQ(last_run.size, 1024u);
   ASSERT_TRUE(parse_and_record({"uppercase", "server", "127.0.0.1", "--chunk", "2kb"}));

@@ -7,6 +7,7 @@
 
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/fd_source.hpp"
+#include "tcpkit/lifecycle/client.hpp"
 #include "tcpkit/programs/lines_protocol.hpp"
 #include "tcpkit/core/report.hpp"
 
@@ -16,12 +17,8 @@
 
 namespace tcpkit {
 
-struct lines_client_options {
-  std::string host;
-  std::uint16_t port = kDefaultPort;
-  connect_options connect;
+struct lines_client_options : client_target {  // io_timeout: no progress for this long, give up
   std::string input_name = "stdin";  // for messages
-  clock::duration io_timeout = std::chrono::seconds(60);  // no progress on the connection: give up
   // false: the server sends no acknowledgement (the lab's own server, which prints the lines
   // and closes at our EOF): success is its clean close (--no-ack).
   bool expect_ack = true;

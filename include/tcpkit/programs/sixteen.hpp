@@ -5,6 +5,7 @@
 
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/report.hpp"
+#include "tcpkit/lifecycle/client.hpp"
 #include "tcpkit/lifecycle/server.hpp"
 
 #include <asio/awaitable.hpp>
@@ -26,12 +27,8 @@ server_options sixteen_server_options(server_options base);
 // the reply). Throws short_read when the peer closes early.
 asio::awaitable<void> serve_sixteen_client(connection& conn, session_context& context);
 
-struct sixteen_client_options {
-  std::string host;
-  std::uint16_t port = kDefaultPort;
-  connect_options connect;
-  std::string message = std::string(kGreeting);  // sent as is, whatever its length
-  clock::duration io_timeout = std::chrono::seconds(60);  // no progress for this long: give up
+struct sixteen_client_options : client_target {  // io_timeout: no reply for this long, give up
+  std::string message = std::string(kGreeting);    // sent as is, whatever its length
 };
 
 struct sixteen_result {

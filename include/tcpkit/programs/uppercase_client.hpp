@@ -17,6 +17,7 @@
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/deadline.hpp"
 #include "tcpkit/core/report.hpp"
+#include "tcpkit/lifecycle/client.hpp"
 #include "tcpkit/programs/uppercase.hpp"
 
 #include <asio/awaitable.hpp>
@@ -37,24 +38,36 @@ enum class uppercase_strategy {
   async,    // one thread, coroutines: sending and receiving interleaved on an event loop
 };
 
-std::string_view to_string(uppercase_strategy strategy) noexcept;
-std::optional<uppercase_strategy> parse_uppercase_strategy(std::string_view name) noexcept;
+// Its name on the command line and in --json ("naive", "threads", "async"), and back. Inline:
+// the command-line parser, which links no networking code, reads them too.
+inline std::string_view to_string(uppercase_strategy strategy) noexcept {
+  switch (strategy) {
+    case uppercase_strategy::naive: return "naive";
+    case uppercase_strategy::threads: return "threads";
+    case uppercase_strategy::async: return "async";
+  }
+  return "unknown";
+}
+
+inline std::optional<uppercase_strategy> parse_uppercase_strategy(std::string_view name) noexcept {
+  for (const auto strategy : {uppercase_strategy::naive, uppercase_strategy::threads, uppercase_strategy::async}) {
+    if (name == to_string(strategy)) return strategy;
+  }
+  return std::nullopt;
+}
 
 inline constexpr std::size_t kNaiveSendSize = 16;          // the seed's sendall(message)
 inline constexpr std::size_t kLargeSendSize = 256 * 1024;  // threads and async
 
-struct uppercase_client_options {
-  std::string host;
-  std::uint16_t port = kDefaultPort;
-  connect_options connect;
+// io_timeout: threads and async, no progress either way for this long means the server is not
+// answering (naive has its stall watchdog instead).
+struct uppercase_client_options : client_target {
   std::uint64_t bytecount = kCapitalizeMessage.size();  // rounded up to whole messages
   uppercase_strategy strategy = uppercase_strategy::naive;
   std::size_t send_size = 0;              // bytes per send; 0: 16 for naive, 256 KiB otherwise
   std::size_t recv_size = kDefaultChunk;  // bytes per receive
   // naive: no progress either way for this long is the deadlock; the watchdog stops it.
   clock::duration stall_timeout = std::chrono::seconds(5);
-  // threads, async: no progress either way for this long means the server is not answering.
-  clock::duration idle_timeout = std::chrono::seconds(60);
   // Samples the connection into a trace (tcpkit/instruments/trace.hpp) if set; it must outlive the run.
   tracer* trace = nullptr;
 };
