@@ -2,6 +2,7 @@
 // servers that answer wrongly, never answer, or are not there, it counts every failure under
 // its kind and exits with the first failure's status.
 #include "support/cli.hpp"
+#include "support/raw_peer.hpp"
 
 #include "tcpkit/core/endpoint.hpp"
 #include "tcpkit/programs/lines_protocol.hpp"
@@ -230,12 +231,8 @@ TEST(BenchCli, AServerThatNeverAnswersFailsEachExchangeAtItsDeadline) {
 }
 
 TEST(BenchCli, NothingListeningIsCountedAsConnectFailures) {
-  std::uint16_t closed_port = 0;
-  {
-    asio::io_context io;
-    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    closed_port = probe.local_endpoint().port();
-  }  // closed again: nothing listens there now
+  const test::refusing_port refusing;
+  const std::uint16_t closed_port = refusing.port();
   auto bench = run_tcpkit(bench_args("sixteen", closed_port, {"-c", "2", "-n", "4"}), 30s);
   EXPECT_EQ(bench.exit_code(), 3) << bench.stderr_text();  // could not connect
   EXPECT_EQ(json_number(bench.stdout_text(), "failed_connect"), 4) << bench.stdout_text();

@@ -1,5 +1,6 @@
 // send_all / recv_exact / graceful close over real loopback sockets, against peers that
 // split, trickle, stop early or leave input unread.
+#include "support/raw_peer.hpp"
 #include "support/run_coroutine.hpp"
 #include "support/socket_pair.hpp"
 
@@ -191,11 +192,8 @@ TEST(Io, AbortiveCloseIsSeenAsAReset) {
 
 TEST(Connect, RefusedIsAnErrorNamingTheEndpoint) {
   asio::io_context io;
-  std::uint16_t port;
-  {
-    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    port = probe.local_endpoint().port();
-  }  // closed: nothing listens there now
+  const test::refusing_port refusing;
+  const std::uint16_t port = refusing.port();
   try {
     connect_to(io, "127.0.0.1", port);
     FAIL() << "expected an error";

@@ -212,21 +212,8 @@ TEST(ProxyCli, ResetAfterResetsBothSidesAfterExactlyThatManyBytes) {
 }
 
 TEST(ProxyCli, AnUpstreamThatRefusesIsAResetForTheClientAndALoggedError) {
-  // Bound but not listening, and kept so for the whole test: a connection there is refused, and
-  // the kernel cannot hand the port to the proxy itself (a closed listener's port it could).
-  const int refusing = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(refusing, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::bind(refusing, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::getsockname(refusing, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::uint16_t closed_port = ntohs(address.sin_port);
-  struct closer {
-    int fd;
-    ~closer() { ::close(fd); }
-  } keep{refusing};
+  const test::refusing_port refusing;
+  const std::uint16_t closed_port = refusing.port();
   auto proxy = start_proxy(closed_port);
   raw_socket client = test::connect_loopback(proxy.port, in(5s));
   ASSERT_TRUE(client);

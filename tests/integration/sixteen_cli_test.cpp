@@ -1,6 +1,7 @@
 // tcpkit sixteen as a user runs it: real processes, the seeds' Python programs as peers,
 // and the documented exit codes and one-line errors.
 #include "support/cli.hpp"
+#include "support/raw_peer.hpp"
 #include "support/session_line.hpp"
 #include "support/socket_pair.hpp"
 
@@ -150,12 +151,8 @@ TEST(SixteenCli, ARestartedServerBindsAtOnceDespiteTimeWait) {
 }
 
 TEST(SixteenCli, RefusedConnectionExitsThree) {
-  asio::io_context io;
-  std::uint16_t port;
-  {
-    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    port = probe.local_endpoint().port();
-  }
+  const test::refusing_port refusing;
+  const std::uint16_t port = refusing.port();
   auto client = run_tcpkit({"sixteen", "client", "127.0.0.1", "-p", port_text(port)});
   EXPECT_EQ(client.exit_code(), 3);
   expect_one_line_error(client, "connect 127.0.0.1:" + port_text(port) + ": Connection refused");

@@ -1,6 +1,7 @@
 // tcpkit uppercase as a user runs it: real processes, the seeds' Python programs as peers, the
 // deadlock and its diagnosis, SIGINT, and a server that stays small whatever its clients do.
 #include "support/cli.hpp"
+#include "support/raw_peer.hpp"
 #include "support/scale.hpp"
 #include "support/session_line.hpp"
 #include "support/write_until_stuck.hpp"
@@ -331,12 +332,8 @@ TEST(UppercaseCli, BadOptionsAreUsageErrorsAndRefusalExitsThree) {
     auto run = run_tcpkit(args);
     EXPECT_EQ(run.exit_code(), 2) << ::testing::PrintToString(args) << run.stderr_text();
   }
-  asio::io_context io;
-  std::uint16_t port;
-  {
-    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    port = probe.local_endpoint().port();
-  }
+  const test::refusing_port refusing;
+  const std::uint16_t port = refusing.port();
   auto refused = run_tcpkit({"uppercase", "client", "127.0.0.1", "-p", port_text(port), "--strategy", "threads"});
   EXPECT_EQ(refused.exit_code(), 3);
   expect_last_line_error(refused, "connect 127.0.0.1:" + port_text(port) + ": Connection refused");

@@ -51,6 +51,7 @@ raw_socket& raw_socket::operator=(raw_socket&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::exchange(other.fd_, -1);
+    reset_pending_ = std::exchange(other.reset_pending_, false);
   }
   return *this;
 }
@@ -105,6 +106,10 @@ std::size_t raw_socket::send_all(std::string_view data, peer_deadline deadline) 
 
 raw_socket::received raw_socket::recv_until_eof(peer_deadline deadline, std::size_t limit) {
   received result;
+  if (std::exchange(reset_pending_, false)) {
+    result.how = ending::reset;
+    return result;
+  }
   char buffer[64 * 1024];
   while (result.data.size() < limit) {
     const ssize_t n = ::recv(fd_, buffer, std::min(sizeof buffer, limit - result.data.size()), 0);
@@ -134,6 +139,16 @@ raw_socket::received raw_socket::recv_exactly(std::size_t n, peer_deadline deadl
 bool raw_socket::hangup_within(std::chrono::milliseconds window) {
   pollfd pfd{fd_, POLLRDHUP, 0};
   return ::poll(&pfd, 1, static_cast<int>(window.count())) > 0;
+}
+
+refusing_port::refusing_port() {
+  socket_ = raw_socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!socket_) fail("socket");
+  sockaddr_in address = loopback(0);
+  if (::bind(socket_.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("bind");
+  socklen_t length = sizeof address;
+  ::getsockname(socket_.fd(), reinterpret_cast<sockaddr*>(&address), &length);
+  port_ = ntohs(address.sin_port);
 }
 
 raw_listener::raw_listener() {
@@ -166,7 +181,10 @@ raw_socket connect_loopback(std::uint16_t port, peer_deadline deadline) {
     int error = 0;
     socklen_t length = sizeof error;
     ::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
-    if (error != 0) return {};
+    // A reset (not a refusal) means the handshake completed: a server that resets a
+    // connection as soon as it accepts it can be that quick on loopback.
+    if (error == ECONNRESET) socket.note_reset_at_connect();
+    else if (error != 0) return {};
   }
   return socket;
 }

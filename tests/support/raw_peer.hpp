@@ -25,7 +25,8 @@ class raw_socket {
  public:
   raw_socket() = default;
   explicit raw_socket(int fd) : fd_(fd) {}
-  raw_socket(raw_socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  raw_socket(raw_socket&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)), reset_pending_(std::exchange(other.reset_pending_, false)) {}
   raw_socket& operator=(raw_socket&& other) noexcept;
   ~raw_socket();
 
@@ -60,11 +61,30 @@ class raw_socket {
   void close_with_reset();  // SO_LINGER 0, then close: the peer sees a reset
   void close();
 
+  // The connect completed and the peer reset at once, before connect_loopback could look
+  // (SO_ERROR reported it, and reading it cleared it): the next recv reports the reset.
+  void note_reset_at_connect() { reset_pending_ = true; }
+
  private:
   bool wait(short events, peer_deadline deadline);  // false on timeout
   std::size_t write_some(const char* data, std::size_t n, int& error);
 
   int fd_ = -1;
+  bool reset_pending_ = false;
+};
+
+// A port on 127.0.0.1 where a connect is refused, for as long as this lives: bound, not
+// listening. (A port whose listener was just closed is no such thing: the kernel may hand it
+// out again, to the program under test or as a client's own port, and a client connecting
+// from the port it connects to meets itself.)
+class refusing_port {
+ public:
+  refusing_port();
+  std::uint16_t port() const { return port_; }
+
+ private:
+  raw_socket socket_;
+  std::uint16_t port_ = 0;
 };
 
 // A listener on 127.0.0.1:0.
