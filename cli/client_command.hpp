@@ -8,7 +8,6 @@
 
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/report.hpp"
-#include "tcpkit/lifecycle/client.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>

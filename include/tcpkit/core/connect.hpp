@@ -30,6 +30,16 @@ struct connect_options {
   std::function<void(std::uint16_t local_port, const tcp::endpoint& remote)> before_connect;
 };
 
+// What every client takes the same way (its command line's HOST, -p, -4/-6, --connect-timeout
+// and --idle-timeout): where to connect, how, and how long the connection may make no
+// progress. Each program's client options extend it with their own.
+struct client_target {
+  std::string host;
+  std::uint16_t port = kDefaultPort;
+  connect_options connect;
+  clock::duration io_timeout = std::chrono::seconds(60);  // the connection's idle deadline
+};
+
 // Connects to `host`:`port`. Throws tcpkit::error: "resolve HOST:PORT" (exit 5) when the name
 // does not resolve, "connect ADDR:PORT" with the last address's reason (exit 3), or
 // "connect HOST:PORT: timed out" (exit 4) when the deadline passes.

@@ -20,16 +20,6 @@
 
 namespace tcpkit {
 
-// What every client takes the same way (its command line's HOST, -p, -4/-6, --connect-timeout
-// and --idle-timeout): where to connect, how, and how long the connection may make no
-// progress. Each program's client options extend it with their own.
-struct client_target {
-  std::string host;
-  std::uint16_t port = kDefaultPort;
-  connect_options connect;
-  clock::duration io_timeout = std::chrono::seconds(60);  // the connection's idle deadline
-};
-
 struct client_session {
   client_target target;
   // Called once connected (the `connection` event), then the exchange; throwing ends the run.

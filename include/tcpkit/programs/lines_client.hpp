@@ -7,7 +7,6 @@
 
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/fd_source.hpp"
-#include "tcpkit/lifecycle/client.hpp"
 #include "tcpkit/programs/lines_protocol.hpp"
 #include "tcpkit/core/report.hpp"
 

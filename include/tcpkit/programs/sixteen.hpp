@@ -5,7 +5,6 @@
 
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/report.hpp"
-#include "tcpkit/lifecycle/client.hpp"
 #include "tcpkit/lifecycle/server.hpp"
 
 #include <asio/awaitable.hpp>

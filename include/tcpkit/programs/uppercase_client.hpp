@@ -17,7 +17,6 @@
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/deadline.hpp"
 #include "tcpkit/core/report.hpp"
-#include "tcpkit/lifecycle/client.hpp"
 #include "tcpkit/programs/uppercase.hpp"
 
 #include <asio/awaitable.hpp>
