@@ -73,7 +73,7 @@ std::error_code connection::half_close() noexcept {
   return ec;
 }
 
-asio::awaitable<close_outcome> connection::async_graceful_close(clock::duration drain) {
+asio::awaitable<close_how> connection::async_graceful_close(clock::duration drain) {
   co_return co_await tcpkit::async_graceful_close(socket_, drain, &closing_);
 }
 

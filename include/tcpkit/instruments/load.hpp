@@ -60,14 +60,16 @@ struct load_plan {
   bool together = false;
 };
 
-// How an exchange failed. Every failure is counted under one kind.
+// How an exchange failed: the table's columns, which are how its connection ended
+// (tcpkit/core/close_how.hpp's close_how, from classify_ending) as bench groups them, plus what
+// a session never has, no connection at all. Every failure is counted under one kind.
 enum class failure_kind {
-  connect,       // refused, unreachable
-  timeout,       // the exchange passed its deadline
-  closed_early,  // the server closed before the exchange was complete
-  reset,         // the connection was reset or broken
-  mismatch,      // the server answered, but not what the protocol says
-  other,
+  connect,       // refused, unreachable: no connection
+  timeout,       // idle_timeout, stall_timeout, drain_timeout: the exchange passed its deadline
+  closed_early,  // fin: the server closed before the exchange was complete
+  reset,         // reset: the connection was reset or broken
+  mismatch,      // error, data_mismatch or line_too_long: the server answered, but not what the protocol says
+  other,         // error (anything else), interrupted (not by stop())
 };
 inline constexpr std::size_t kFailureKinds = 6;
 
