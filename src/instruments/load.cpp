@@ -188,6 +188,7 @@ void load_runner::release_opening(load_slot& slot) noexcept {
 asio::awaitable<void> load_runner::connect(tcp::socket& socket, load_slot& slot) {
   std::error_code ec;
   for (const auto& endpoint : endpoints_) {
+    if (slot.peer_.empty() || slot.endpoint_ != endpoint) slot.peer_ = format_endpoint(endpoint);
     slot.endpoint_ = endpoint;
     socket.close(ec);
     socket.open(endpoint.protocol(), ec);
@@ -220,12 +221,15 @@ asio::awaitable<void> load_runner::exchange(load_slot& slot) {
   release_opening(slot);
   if (first_round) start = co_await wait_for_all_connected(slot, connected);
   if (connected && !failure) {
+    connection conn(std::move(socket), slot.peer_);
+    slot.socket_ = &conn.socket();
     try {
       if (stopping_) throw std::system_error(asio::error::operation_aborted);
-      co_await job_(socket, slot);
+      co_await job_(conn, slot);
     } catch (...) {
       failure = std::current_exception();
     }
+    slot.socket_ = nullptr;  // closed as `conn` goes
   }
   if (connected) --concurrent_;
   slot.socket_ = nullptr;
