@@ -35,8 +35,11 @@ struct counted_read {
 
   void operator()(const std::error_code& result, std::size_t n) {
     *ec = result;
-    if (result) n = 0;
-    conn->note_transfer(n, 0);
+    if (result) {
+      n = 0;  // a failure (EOF included) is no transfer: nothing counted, the idle deadline not touched
+    } else {
+      conn->note_transfer(n, 0);
+    }
     std::move(handler)(n);
   }
 };
