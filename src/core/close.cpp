@@ -19,14 +19,14 @@ namespace {
 
 constexpr std::size_t kDrainChunk = 16 * 1024;
 
-// Reads and discards until EOF. Returns clean on EOF, reset on any other error.
-asio::awaitable<close_outcome> discard_until_eof(tcp::socket& socket) {
+// Reads and discards until EOF. Returns fin on EOF, reset on any other error.
+asio::awaitable<close_how> discard_until_eof(tcp::socket& socket) {
   std::array<char, kDrainChunk> scratch;
   for (;;) {
     std::error_code ec;
     co_await socket.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::eof) co_return close_outcome::clean;
-    if (ec) co_return close_outcome::reset;
+    if (ec == asio::error::eof) co_return close_how::fin;
+    if (ec) co_return close_how::reset;
   }
 }
 
@@ -34,31 +34,18 @@ asio::awaitable<close_outcome> discard_until_eof(tcp::socket& socket) {
 // (or an error) is already there, nullopt if the peer has not closed yet. Most peers have
 // half-closed by the time we close (the sixteen client shuts down before it reads the reply),
 // and this finds their FIN with one recv() instead of a timer raced against an async read.
-std::optional<close_outcome> drain_queued(tcp::socket& socket) {
+std::optional<close_how> drain_queued(tcp::socket& socket) {
   std::array<char, kDrainChunk> scratch;
   for (int round = 0; round < 4; ++round) {  // bounded: a peer still sending waits its turn below
     const ssize_t n = ::recv(socket.native_handle(), scratch.data(), scratch.size(), MSG_DONTWAIT);
-    if (n == 0) return close_outcome::clean;
+    if (n == 0) return close_how::fin;
     if (n > 0) continue;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
-    return close_outcome::reset;
+    return close_how::reset;
   }
   return std::nullopt;
 }
-
-}  // namespace
-
-std::string_view to_string(close_outcome outcome) noexcept {
-  switch (outcome) {
-    case close_outcome::clean: return "fin";
-    case close_outcome::timed_out: return "drain_timeout";
-    case close_outcome::reset: return "reset";
-  }
-  return "unknown";
-}
-
-namespace {
 
 // The final figures for a close_watch, just before the socket goes. A reset found while
 // draining is not noted: this side had closed first, and the peer's reset only answers that
@@ -69,28 +56,28 @@ void note_closed(close_watch* watch, tcp::socket& socket) noexcept {
 
 }  // namespace
 
-asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::duration drain, close_watch* watch) {
+asio::awaitable<close_how> async_graceful_close(tcp::socket& socket, clock::duration drain, close_watch* watch) {
   if (watch != nullptr) watch->note_closing(socket);
   std::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
-  close_outcome outcome = close_outcome::reset;
-  const std::optional<close_outcome> at_once = ec ? std::nullopt : drain_queued(socket);
+  close_how outcome = close_how::reset;
+  const std::optional<close_how> at_once = ec ? std::nullopt : drain_queued(socket);
   if (at_once) {
     outcome = *at_once;
   } else if (!ec) {
     auto drained = [&]() -> asio::awaitable<void> { outcome = co_await discard_until_eof(socket); };
-    if (!co_await complete_within(drained(), drain)) outcome = close_outcome::timed_out;
+    if (!co_await complete_within(drained(), drain)) outcome = close_how::drain_timeout;
   }
   note_closed(watch, socket);
   socket.close(ec);
   co_return outcome;
 }
 
-close_outcome graceful_close(tcp::socket& socket, clock::duration drain, close_watch* watch) {
+close_how graceful_close(tcp::socket& socket, clock::duration drain, close_watch* watch) {
   if (watch != nullptr) watch->note_closing(socket);
   std::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
-  close_outcome outcome = ec ? close_outcome::reset : close_outcome::timed_out;
+  close_how outcome = ec ? close_how::reset : close_how::drain_timeout;
   const auto deadline = clock::now() + drain;
   std::array<char, kDrainChunk> scratch;
   while (!ec) {
@@ -102,8 +89,8 @@ close_outcome graceful_close(tcp::socket& socket, clock::duration drain, close_w
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) break;
     socket.read_some(asio::buffer(scratch), ec);
-    if (ec == asio::error::eof) outcome = close_outcome::clean;
-    else if (ec) outcome = close_outcome::reset;
+    if (ec == asio::error::eof) outcome = close_how::fin;
+    else if (ec) outcome = close_how::reset;
   }
   note_closed(watch, socket);
   socket.close(ec);

@@ -1,5 +1,6 @@
 #include "tcpkit/instruments/load.hpp"
 
+#include "tcpkit/core/close_how.hpp"
 #include "tcpkit/core/errors.hpp"
 #include "tcpkit/core/io.hpp"
 
@@ -9,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <utility>
 
 namespace tcpkit {
@@ -21,18 +21,20 @@ std::uint64_t nanoseconds_between(clock::time_point from, clock::time_point to) 
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
 }
 
-// The kind of a failure that was not a connect failure or a deadline.
+// The column of a failure that was not a connect failure or a deadline: how its connection
+// ended, as a session summary would say it (classify_ending), grouped as the table shows it.
 failure_kind kind_of(const std::error_code& code) {
-  if (code == errc::short_read || code == asio::error::eof) return failure_kind::closed_early;
-  if (code == errc::data_mismatch || code == errc::line_too_long) return failure_kind::mismatch;
-  if (code == errc::timed_out) return failure_kind::timeout;
-  switch (system_errno(code)) {
-    case ECONNRESET:
-    case EPIPE:
-    case ECONNABORTED: return failure_kind::reset;
-    case ETIMEDOUT: return failure_kind::timeout;
-    default: return failure_kind::other;
+  switch (classify_ending(code)) {
+    case close_how::idle_timeout:
+    case close_how::stall_timeout:
+    case close_how::drain_timeout: return failure_kind::timeout;
+    case close_how::fin: return failure_kind::closed_early;
+    case close_how::reset: return failure_kind::reset;
+    case close_how::error:
+      return code == errc::data_mismatch || code == errc::line_too_long ? failure_kind::mismatch : failure_kind::other;
+    case close_how::interrupted: return failure_kind::other;  // not by stop(): that is counted as interrupted
   }
+  return failure_kind::other;
 }
 
 }  // namespace
@@ -186,6 +188,7 @@ void load_runner::release_opening(load_slot& slot) noexcept {
 asio::awaitable<void> load_runner::connect(tcp::socket& socket, load_slot& slot) {
   std::error_code ec;
   for (const auto& endpoint : endpoints_) {
+    if (slot.peer_.empty() || slot.endpoint_ != endpoint) slot.peer_ = format_endpoint(endpoint);
     slot.endpoint_ = endpoint;
     socket.close(ec);
     socket.open(endpoint.protocol(), ec);
@@ -218,12 +221,15 @@ asio::awaitable<void> load_runner::exchange(load_slot& slot) {
   release_opening(slot);
   if (first_round) start = co_await wait_for_all_connected(slot, connected);
   if (connected && !failure) {
+    connection conn(std::move(socket), slot.peer_);
+    slot.socket_ = &conn.socket();
     try {
       if (stopping_) throw std::system_error(asio::error::operation_aborted);
-      co_await job_(socket, slot);
+      co_await job_(conn, slot);
     } catch (...) {
       failure = std::current_exception();
     }
+    slot.socket_ = nullptr;  // closed as `conn` goes
   }
   if (connected) --concurrent_;
   slot.socket_ = nullptr;

@@ -4,8 +4,7 @@
 #include "tcpkit/core/escape.hpp"
 #include "tcpkit/programs/lines_protocol.hpp"
 
-#include <asio/redirect_error.hpp>
-#include <asio/use_awaitable.hpp>
+#include <asio/error.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -34,7 +33,7 @@ std::string make_block() {
   return block;
 }
 
-asio::awaitable<void> send_lines(tcp::socket& socket, load_slot& slot, const lines_transfer_setup& setup) {
+asio::awaitable<void> send_lines(connection& conn, load_slot& slot, const lines_transfer_setup& setup) {
   const std::uint64_t total = setup.options.bytes;
   const std::size_t block_size = setup.block.size();
   std::uint64_t sent = 0;
@@ -42,46 +41,42 @@ asio::awaitable<void> send_lines(tcp::socket& socket, load_slot& slot, const lin
     const auto at = static_cast<std::size_t>(sent % block_size);
     const auto span = static_cast<std::size_t>(
         std::min<std::uint64_t>({total - sent, block_size - at, setup.options.send_size}));
-    std::error_code ec;
-    const std::size_t n = co_await socket.async_write_some(asio::buffer(setup.block.data() + at, span),
-                                                           asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) throw error(ec, "send", peer_name(socket));
+    const std::size_t n = co_await conn.async_write_some(asio::buffer(setup.block.data() + at, span));
     sent += n;
     setup.totals->bytes_sent += n;
     slot.touch();
   }
-  std::error_code ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);  // "that is all": the server acknowledges
-  if (ec) throw error(ec, "shutdown", peer_name(socket));
+  // "That is all": the server acknowledges.
+  if (const std::error_code ec = conn.half_close()) throw error(ec, "shutdown", conn.peer());
 }
 
-asio::awaitable<void> receive_acknowledgement(tcp::socket& socket, load_slot& slot, const lines_transfer_setup& setup) {
+asio::awaitable<void> receive_acknowledgement(connection& conn, load_slot& slot, const lines_transfer_setup& setup) {
   std::string reply;
   std::array<char, kMaxReply> buffer{};
   for (;;) {
     std::error_code ec;
-    const std::size_t n = co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n = co_await conn.async_read_some(asio::buffer(buffer), ec);
     if (ec == asio::error::eof) break;
-    if (ec) throw error(ec, "recv", peer_name(socket));
+    if (ec) throw error(ec, "recv", conn.peer());
     slot.touch();
     reply.append(buffer.data(), n);
     if (reply.size() > kMaxReply) {
-      throw error(errc::data_mismatch, "recv", peer_name(socket), "more than an acknowledgement line: " + quote_bytes(reply.substr(0, 80)));
+      throw error(errc::data_mismatch, "recv", conn.peer(), "more than an acknowledgement line: " + quote_bytes(reply.substr(0, 80)));
     }
   }
-  if (reply.empty()) throw error(errc::short_read, "recv", peer_name(socket), "closed without an acknowledgement");
+  if (reply.empty()) throw error(errc::short_read, "recv", conn.peer(), "closed without an acknowledgement");
   const line_count expected{setup.options.bytes / kLoadLineBytes, setup.options.bytes};
   const auto acknowledged = parse_ack(reply);
   if (!acknowledged || *acknowledged != expected) {
-    throw error(errc::data_mismatch, "acknowledgement", peer_name(socket),
+    throw error(errc::data_mismatch, "acknowledgement", conn.peer(),
                 fmt::format("sent {}, the server said {}", describe(expected), quote_bytes(reply)));
   }
   setup.totals->lines_acknowledged += acknowledged->lines;
   setup.totals->bytes_acknowledged += acknowledged->bytes;
 }
 
-asio::awaitable<void> transfer_lines(tcp::socket& socket, load_slot& slot, const lines_transfer_setup& setup) {
-  co_await run_both(send_lines(socket, slot, setup), receive_acknowledgement(socket, slot, setup));
+asio::awaitable<void> transfer_lines(connection& conn, load_slot& slot, const lines_transfer_setup& setup) {
+  co_await run_both(send_lines(conn, slot, setup), receive_acknowledgement(conn, slot, setup));
 }
 
 }  // namespace
@@ -91,7 +86,7 @@ load_job lines_load_job(lines_load_options options, lines_load_totals& totals) {
   options.send_size = std::max<std::size_t>(options.send_size, 1);
   auto setup = std::make_shared<const lines_transfer_setup>(lines_transfer_setup{options, make_block(), &totals});
   // By reference into the job's own state, which the runner keeps until every exchange ends.
-  return [setup](tcp::socket& socket, load_slot& slot) { return transfer_lines(socket, slot, *setup); };
+  return [setup](connection& conn, load_slot& slot) { return transfer_lines(conn, slot, *setup); };
 }
 
 }  // namespace tcpkit

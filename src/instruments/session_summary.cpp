@@ -19,6 +19,7 @@ std::string_view how_in_words(close_how how) noexcept {
     case close_how::stall_timeout: return "stall watchdog";
     case close_how::interrupted: return "interrupted";
     case close_how::error: return "error";
+    case close_how::drain_timeout: return "drain timeout";
   }
   return "unknown";
 }

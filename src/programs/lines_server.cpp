@@ -69,10 +69,10 @@ asio::awaitable<void> serve_lines_client(connection& conn, session_context& cont
 
   co_await await_sink(sink.async_flush(), conn);
   co_await conn.async_send_all(asio::buffer(format_ack(received)));
-  const close_outcome outcome = co_await conn.async_graceful_close();
+  const close_how outcome = co_await conn.async_graceful_close();
   // send() only queued the acknowledgement. A reset in answer to it means the client had
   // gone (closed without reading) or reset: it never got it, and the exchange failed.
-  if (outcome == close_outcome::reset) {
+  if (outcome == close_how::reset) {
     throw error(std::make_error_code(std::errc::connection_reset), "acknowledge", conn.peer(),
                 "the client reset the connection; the acknowledgement was not delivered");
   }

@@ -38,7 +38,7 @@ asio::awaitable<void> serve_sixteen_client(connection& conn, session_context& co
   }
 
   co_await conn.async_send_all(asio::buffer(kFarewell));
-  const close_outcome outcome = co_await conn.async_graceful_close();
+  const close_how outcome = co_await conn.async_graceful_close();
   if (!report.wants(event_type::end)) co_return;
   report.emit({event_type::end,
                "  Reply sent, socket closed",

@@ -1,6 +1,5 @@
 #include "programs/uppercase_exchange.hpp"
 
-#include "tcpkit/core/escape.hpp"
 #include "tcpkit/lifecycle/run_outcome.hpp"
 
 #include <fmt/format.h>
@@ -27,16 +26,13 @@ asio::awaitable<void> connect_into(std::optional<tcp::socket>& socket, uppercase
   socket.emplace(co_await async_connect_to(std::move(options.host), options.port, options.connect));
 }
 
-std::string quoted_byte(unsigned char byte) { return quote_bytes(std::string_view(reinterpret_cast<const char*>(&byte), 1)); }
-
 }  // namespace
 
 uppercase_exchange::uppercase_exchange(const uppercase_client_options& options, reporter& report)
     : options_(options),
       report_(report),
-      total_(round_up_to_messages(options.bytecount)),
       send_size_(effective_send_size(options)),
-      payload_(std::max(send_size_, options.recv_size)),
+      stream_(round_up_to_messages(options.bytecount), std::max(send_size_, options.recv_size), uppercase_wording::quoted),
       closing_(report.wants(event_type::session)) {
   if (options_.recv_size == 0) throw error(errc::usage, "uppercase client", {}, "the receive size must be at least 1 byte");
 }
@@ -49,7 +45,7 @@ void uppercase_exchange::report_start() {
                  {"strategy", std::string(to_string(options_.strategy))},
                  {"host", options_.host},
                  {"port", std::uint64_t{options_.port}},
-                 {"bytes_total", total_},
+                 {"bytes_total", total()},
                  {"send_size", std::uint64_t{send_size_}}}});
 }
 
@@ -68,11 +64,7 @@ void uppercase_exchange::report_receiving() {
   report_.emit({event_type::note, "Receiving all the data the server sends back", {}});
 }
 
-asio::const_buffer uppercase_exchange::next_chunk() const noexcept {
-  const std::uint64_t offset = sent();
-  const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(send_size_, total_ - offset));
-  return asio::buffer(payload_.at(offset), n);
-}
+asio::const_buffer uppercase_exchange::next_chunk() const noexcept { return stream_.chunk(sent(), send_size_); }
 
 void uppercase_exchange::finish_sending(tcp::socket& socket) {
   closing_.note_closing(socket);
@@ -80,7 +72,7 @@ void uppercase_exchange::finish_sending(tcp::socket& socket) {
   socket.shutdown(tcp::socket::shutdown_send, ec);
   if (ec) throw error(ec, "shutdown", peer_);
   sending_done_ = true;
-  report_.emit({event_type::progress, "  {bytes_sent} bytes sent", {{"bytes_sent", sent()}, {"bytes_total", total_}}});
+  report_.emit({event_type::progress, "  {bytes_sent} bytes sent", {{"bytes_sent", sent()}, {"bytes_total", total()}}});
 }
 
 void uppercase_exchange::check_received(const unsigned char* data, std::size_t n) {
@@ -93,22 +85,11 @@ void uppercase_exchange::check_received(const unsigned char* data, std::size_t n
   }
   // Counted before the check: bytes_received is what was taken in, a wrong reply included.
   traffic_.add_received(n);
-  if (n > total_ - offset) {
-    throw error(errc::data_mismatch, "recv", peer_,
-                fmt::format("the server sent more than the {} bytes it was sent", total_));
-  }
-  const unsigned char* sent_bytes = payload_.at(offset);
-  const std::size_t bad = find_uppercase_mismatch(sent_bytes, data, n);
-  if (bad != n) {
-    throw error(errc::data_mismatch, "recv", peer_,
-                fmt::format("byte {} of the reply is {}, expected {} (the uppercase of the {} sent)", offset + bad,
-                            quoted_byte(data[bad]), quoted_byte(uppercase_byte(sent_bytes[bad])),
-                            quoted_byte(sent_bytes[bad])));
-  }
+  stream_.check(offset, data, n, peer_);
 }
 
 void uppercase_exchange::finish_receiving() {
-  if (received() < total_) throw short_read(total_, received(), peer_);
+  stream_.check_complete(received(), peer_);
   report_.emit({event_type::progress, "  {bytes_received} bytes received", {{"bytes_received", received()}}});
 }
 
@@ -157,7 +138,7 @@ error uppercase_exchange::no_progress_error(clock::duration limit) const {
 
 uppercase_result uppercase_exchange::result() const {
   uppercase_result result;
-  result.bytes_total = total_;
+  result.bytes_total = total();
   result.bytes_sent = sent();
   result.bytes_received = received();
   result.seconds = start_ == clock::time_point{} ? 0.0 : seconds_of(clock::now() - start_);

@@ -8,6 +8,7 @@
 #include "tcpkit/instruments/trace.hpp"
 #include "tcpkit/core/traffic_counters.hpp"
 #include "tcpkit/programs/uppercase_client.hpp"
+#include "tcpkit/programs/uppercase_stream.hpp"
 
 #include <asio/buffer.hpp>
 
@@ -34,7 +35,7 @@ class uppercase_exchange {
 
   const uppercase_client_options& options() const noexcept { return options_; }
   reporter& report() const noexcept { return report_; }
-  std::uint64_t total() const noexcept { return total_; }
+  std::uint64_t total() const noexcept { return stream_.total(); }
   std::size_t send_size() const noexcept { return send_size_; }
   const std::string& peer() const noexcept { return peer_; }
   std::uint64_t sent() const noexcept { return traffic_.bytes_sent(); }
@@ -63,9 +64,10 @@ class uppercase_exchange {
   // shutdown fails.
   void finish_sending(tcp::socket& socket);
 
-  // Receiver: counts `n` bytes that arrived at the current receive offset and checks them.
-  // Throws errc::data_mismatch naming the first wrong byte, or when the server sends more than
-  // it was sent; the bytes are counted either way. The first arrival is reported as the seed does.
+  // Receiver: counts `n` bytes that arrived at the current receive offset and checks them
+  // (uppercase_stream_check): errc::data_mismatch naming the first wrong byte, or when the server
+  // sends more than it was sent; the bytes are counted either way. The first arrival is reported
+  // as the seed does.
   void check_received(const unsigned char* data, std::size_t n);
   // At the server's EOF: throws short_read if bytes are missing, else "  N bytes received".
   void finish_receiving();
@@ -101,9 +103,8 @@ class uppercase_exchange {
  private:
   uppercase_client_options options_;
   reporter& report_;
-  std::uint64_t total_;
   std::size_t send_size_;
-  repeated_payload payload_;
+  uppercase_stream_check stream_;
   std::string peer_;
   clock::time_point start_;
   traffic_counters traffic_;

@@ -49,7 +49,7 @@ asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& 
   }
 
   // The client's EOF arrived and every reply is sent: our FIN follows the last byte.
-  const close_outcome outcome = co_await conn.async_graceful_close();
+  const close_how outcome = co_await conn.async_graceful_close();
   context.report.emit({event_type::end,
                        "  {bytes_received} bytes processed\n  Socket closed",
                        {{"conn", context.id},

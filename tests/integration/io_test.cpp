@@ -150,7 +150,7 @@ TEST(Io, GracefulCloseDeliversTheReplyDespiteUnreadInput) {
   const std::string reply = pattern(1 << 20);
   std::thread server_side([&, s = &server] {
     send_all(*s, asio::buffer(reply));
-    EXPECT_EQ(graceful_close(*s, 5s), close_outcome::clean);
+    EXPECT_EQ(graceful_close(*s, 5s), close_how::fin);
   });
   std::string got(reply.size(), '\0');
   recv_exact(client, asio::buffer(got));
@@ -167,7 +167,7 @@ TEST(Io, GracefulCloseGivesUpAtTheDrainDeadline) {
   asio::io_context io;
   auto [client, server] = make_socket_pair(io);
   const auto start = clock::now();
-  EXPECT_EQ(graceful_close(server, 200ms), close_outcome::timed_out);  // the peer never closes
+  EXPECT_EQ(graceful_close(server, 200ms), close_how::drain_timeout);  // the peer never closes
   EXPECT_LT(clock::now() - start, 5s);
   EXPECT_FALSE(server.is_open());
 }
@@ -176,8 +176,8 @@ TEST(Io, AsyncGracefulCloseSeesThePeersEof) {
   asio::io_context io;
   auto [client, server] = make_socket_pair(io);
   client.shutdown(tcp::socket::shutdown_send);
-  auto close = [s = &server]() -> asio::awaitable<close_outcome> { co_return co_await async_graceful_close(*s, 5s); };
-  EXPECT_EQ(run_coroutine(io, close()), close_outcome::clean);
+  auto close = [s = &server]() -> asio::awaitable<close_how> { co_return co_await async_graceful_close(*s, 5s); };
+  EXPECT_EQ(run_coroutine(io, close()), close_how::fin);
 }
 
 TEST(Io, AbortiveCloseIsSeenAsAReset) {

@@ -136,6 +136,25 @@ TEST(SessionSummary, TheKernelSaysWhoClosedFirst) {
   }
 }
 
+// One classifier says what a failure's code tells of the ending, for the summary and for bench.
+TEST(SessionSummary, AFailuresCodeIsClassifiedOnce) {
+  EXPECT_EQ(classify_ending(make_error_code(errc::timed_out)), close_how::idle_timeout);
+  EXPECT_EQ(classify_ending(make_error_code(errc::stalled)), close_how::stall_timeout);
+  EXPECT_EQ(classify_ending(make_error_code(errc::interrupted)), close_how::interrupted);
+  EXPECT_EQ(classify_ending(asio::error::operation_aborted), close_how::interrupted);
+  EXPECT_EQ(classify_ending(asio::error::connection_reset), close_how::reset);
+  EXPECT_EQ(classify_ending(asio::error::broken_pipe), close_how::reset);
+  EXPECT_EQ(classify_ending(asio::error::connection_aborted), close_how::reset);
+  EXPECT_EQ(classify_ending(make_error_code(errc::short_read)), close_how::fin);
+  EXPECT_EQ(classify_ending(asio::error::eof), close_how::fin);
+  EXPECT_EQ(classify_ending(make_error_code(errc::data_mismatch)), close_how::error);
+  EXPECT_EQ(classify_ending(asio::error::timed_out), close_how::error);  // the kernel's, not our deadline
+  // A graceful close's outcomes are words of the same vocabulary (the JSON "close" value).
+  EXPECT_EQ(to_string(close_how::fin), "fin");
+  EXPECT_EQ(to_string(close_how::drain_timeout), "drain_timeout");
+  EXPECT_EQ(to_string(close_how::reset), "reset");
+}
+
 TEST(SessionSummary, AnOpenSocketGivesTheFinalTcpInfo) {
   asio::io_context io;
   auto [client, server] = test::make_socket_pair(io);

@@ -1,6 +1,8 @@
 // The uppercase service's byte-level contract: the transform, the check, the payload.
 #include "tcpkit/programs/uppercase.hpp"
 #include "tcpkit/programs/uppercase_client.hpp"
+#include "tcpkit/programs/uppercase_stream.hpp"
+#include "tcpkit/core/errors.hpp"
 
 #include <gtest/gtest.h>
 
@@ -90,6 +92,49 @@ TEST(Uppercase, ByteCountIsRoundedUpToWholeMessages) {
   EXPECT_EQ(round_up_to_messages(17), 32u);
   EXPECT_EQ(round_up_to_messages(1000000), 1000000u);
   EXPECT_EQ(round_up_to_messages(1073741823), 1073741824u);
+}
+
+// What a check throws for `received` at `offset`, as "code: what()" ("" if nothing).
+std::string check_failure(const uppercase_stream_check& stream, std::uint64_t offset, const std::string& received) {
+  try {
+    stream.check(offset, reinterpret_cast<const unsigned char*>(received.data()), received.size(), "127.0.0.1:1060");
+  } catch (const error& e) {
+    return std::to_string(e.code().value()) + ": " + e.what();
+  }
+  return "";
+}
+
+TEST(UppercaseStream, ChunksFollowTheOffsetAndStopAtTheTotal) {
+  const uppercase_stream_check stream(32, 20, uppercase_wording::quoted);
+  const auto text = [](asio::const_buffer b) { return std::string(static_cast<const char*>(b.data()), b.size()); };
+  EXPECT_EQ(text(stream.chunk(0, 20)), "capitalize this!capi");
+  EXPECT_EQ(text(stream.chunk(20, 20)), "talize this!");  // the 12 left of 32
+  EXPECT_EQ(stream.chunk(32, 20).size(), 0u);
+}
+
+TEST(UppercaseStream, EachWordingNamesTheFirstWrongByteAndTheExcess) {
+  const auto mismatch = std::to_string(static_cast<int>(errc::data_mismatch)) + ": ";
+  const uppercase_stream_check quoted(32, 32, uppercase_wording::quoted);
+  EXPECT_EQ(check_failure(quoted, 16, "CAPITALIZE THIS!"), "");
+  EXPECT_EQ(check_failure(quoted, 16, "CAPItalize"),
+            mismatch + R"(recv 127.0.0.1:1060: byte 20 of the reply is "t", expected "T" (the uppercase of the "t" sent))");
+  EXPECT_EQ(check_failure(quoted, 24, "E THIS!CA"),
+            mismatch + "recv 127.0.0.1:1060: the server sent more than the 32 bytes it was sent");
+  const uppercase_stream_check hex(32, 32, uppercase_wording::hex);
+  EXPECT_EQ(check_failure(hex, 0, "c"), mismatch + "verify 127.0.0.1:1060: byte 0 is 0x63, expected 0x43 (the uppercase of 0x63)");
+  EXPECT_EQ(check_failure(hex, 24, "E THIS!CA"), mismatch + "recv 127.0.0.1:1060: received more than the 32 bytes sent");
+}
+
+TEST(UppercaseStream, AnEofBeforeTheTotalIsAShortRead) {
+  const uppercase_stream_check stream(32, 32, uppercase_wording::hex);
+  EXPECT_NO_THROW(stream.check_complete(32, "127.0.0.1:1060"));
+  try {
+    stream.check_complete(20, "127.0.0.1:1060");
+    ADD_FAILURE() << "no short read";
+  } catch (const short_read& e) {
+    EXPECT_EQ(e.expected(), 32u);
+    EXPECT_EQ(e.received(), 20u);
+  }
 }
 
 TEST(UppercaseClient, StrategiesHaveNamesAndSendSizes) {

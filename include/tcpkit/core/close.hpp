@@ -10,6 +10,7 @@
 //   close()
 #pragma once
 
+#include "tcpkit/core/close_how.hpp"
 #include "tcpkit/core/deadline.hpp"
 #include "tcpkit/core/endpoint.hpp"
 
@@ -23,24 +24,16 @@ class close_watch;  // tcpkit/core/close_watch.hpp
 
 inline constexpr clock::duration kDefaultDrain = std::chrono::seconds(2);
 
-// How a graceful close ended.
-enum class close_outcome {
-  clean,      // the peer's EOF arrived within the deadline: nothing was lost either way
-  timed_out,  // the peer kept the connection open past the deadline; closed anyway
-  reset,      // the connection was already reset or broken
-};
-
-// The JSON "close" value of an outcome: "fin", "drain_timeout" or "reset" (docs/JSON.md).
-std::string_view to_string(close_outcome outcome) noexcept;
-
-// Half-closes, drains until the peer's EOF or `drain` passes, then closes. Never throws; the
+// Half-closes, drains until the peer's EOF or `drain` passes, then closes; says how that ended:
+// close_how::fin (the peer's EOF came: nothing was lost either way), drain_timeout (the peer kept
+// the connection open past `drain`) or reset (already reset or broken). Never throws; the
 // socket is closed on return whatever happened. `watch`, if given, notes the state before the
 // shutdown (who closed first) and the final TCP_INFO just before the close.
-asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain,
-                                                    close_watch* watch = nullptr);
+asio::awaitable<close_how> async_graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain,
+                                                close_watch* watch = nullptr);
 
 // The blocking form, for sockets used from threads. Same guarantees.
-close_outcome graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain, close_watch* watch = nullptr);
+close_how graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain, close_watch* watch = nullptr);
 
 // An abortive close: SO_LINGER 0, so close() sends a reset at once and discards queued data.
 // Only for tests and for refusing a connection whose data does not matter.

@@ -12,6 +12,7 @@
 // tcpkit/instruments/session_summary.hpp's: this mechanism knows nothing of reporters.
 #pragma once
 
+#include "tcpkit/core/close_how.hpp"
 #include "tcpkit/core/endpoint.hpp"
 #include "tcpkit/core/tcp_info.hpp"
 
@@ -20,21 +21,6 @@
 #include <string_view>
 
 namespace tcpkit {
-
-// How the side that closed first closed (the JSON "close_how" value).
-enum class close_how {
-  fin,           // an orderly close or half-close
-  reset,         // the peer reset the connection
-  idle_timeout,  // this side gave up: no progress for its idle timeout
-  stall_timeout, // the naive uppercase client's stall watchdog fired (--stall-timeout)
-  interrupted,   // this side was stopped: SIGINT/SIGTERM, a server shutting down
-  error,         // this side ended the session because of a failure of its own finding
-};
-
-std::string_view to_string(close_how how) noexcept;
-
-// Which end of the connection closed first.
-enum class closer { local, peer };
 
 class close_watch {
  public:
@@ -49,8 +35,8 @@ class close_watch {
   // This side is cutting the session short (a timeout or interrupted). The first cut wins;
   // it decides the summary whatever the peer did before.
   void note_cut(close_how how) noexcept;
-  // The session failed with `failure`: classifies it (a timeout, a cancellation, the peer's
-  // reset, or an error of this side's finding if nothing was closed yet) and notes the closing.
+  // The session failed with `failure`: classifies it (classify_ending: a timeout, a stop, the
+  // peer's reset, or an error of this side's finding if nothing was closed yet) and notes the closing.
   void note_failure(tcp::socket& socket, const std::exception& failure) noexcept;
   // Call just before close(): the connection's final TCP_INFO figures (one getsockopt).
   void note_final(tcp::socket& socket) noexcept;

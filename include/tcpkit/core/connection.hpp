@@ -64,7 +64,7 @@ class connection {
   // peer has already reset the connection (ENOTCONN), is returned for the caller to judge.
   std::error_code half_close() noexcept;
   // tcpkit/core/close.hpp's graceful close, noted. Never throws; closed on return.
-  asio::awaitable<close_outcome> async_graceful_close(clock::duration drain = kDefaultDrain);
+  asio::awaitable<close_how> async_graceful_close(clock::duration drain = kDefaultDrain);
   // A reset at once, noted (closing state and final figures first). Never throws.
   void abort() noexcept;
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "tcpkit/core/connect.hpp"
+#include "tcpkit/core/connection.hpp"
 #include "tcpkit/core/deadline.hpp"
 #include "tcpkit/core/endpoint.hpp"
 #include "tcpkit/instruments/latency_histogram.hpp"
@@ -60,14 +61,16 @@ struct load_plan {
   bool together = false;
 };
 
-// How an exchange failed. Every failure is counted under one kind.
+// How an exchange failed: the table's columns, which are how its connection ended
+// (tcpkit/core/close_how.hpp's close_how, from classify_ending) as bench groups them, plus what
+// a session never has, no connection at all. Every failure is counted under one kind.
 enum class failure_kind {
-  connect,       // refused, unreachable
-  timeout,       // the exchange passed its deadline
-  closed_early,  // the server closed before the exchange was complete
-  reset,         // the connection was reset or broken
-  mismatch,      // the server answered, but not what the protocol says
-  other,
+  connect,       // refused, unreachable: no connection
+  timeout,       // idle_timeout, stall_timeout, drain_timeout: the exchange passed its deadline
+  closed_early,  // fin: the server closed before the exchange was complete
+  reset,         // reset: the connection was reset or broken
+  mismatch,      // error, data_mismatch or line_too_long: the server answered, but not what the protocol says
+  other,         // error (anything else), interrupted (not by stop())
 };
 inline constexpr std::size_t kFailureKinds = 6;
 
@@ -98,7 +101,7 @@ struct load_stats {
   std::uint64_t failed() const noexcept { return failures.total(); }
 };
 
-// What a worker hands to an exchange besides its connected socket.
+// What a worker hands to an exchange besides its connection.
 class load_slot {
  public:
   // Progress: the deadline now counts from here (streams that may run long but must not stall).
@@ -108,6 +111,7 @@ class load_slot {
   friend class load_runner;
   tcp::socket* socket_ = nullptr;  // the worker's connection while an exchange runs
   tcp::endpoint endpoint_;         // where it connects
+  std::string peer_;               // endpoint_ as errors name it, formatted once per slot
   clock::time_point deadline_ = clock::time_point::max();
   clock::duration limit_{};
   bool expired_ = false;
@@ -116,10 +120,11 @@ class load_slot {
   std::unique_ptr<asio::steady_timer> gate_;  // waits here for its turn to connect
 };
 
-// One exchange on a connected socket: returns when it is complete and correct, throws
-// (tcpkit::error, short_read, a data_mismatch error) otherwise. The worker closes the socket
-// afterwards. State the job keeps across exchanges must outlive the runner.
-using load_job = std::function<asio::awaitable<void>(tcp::socket&, load_slot&)>;
+// One exchange on a fresh connection (connection_options{}: no idle deadline, no close watch,
+// so nothing costs a system call the protocol does not make): returns when it is complete and
+// correct, throws (tcpkit::error, short_read, a data_mismatch error) otherwise. The worker
+// closes the connection afterwards. State the job keeps across exchanges must outlive the runner.
+using load_job = std::function<asio::awaitable<void>(connection&, load_slot&)>;
 
 class load_runner {
  public:
