@@ -1,6 +1,7 @@
 #include "tcpkit/instruments/load.hpp"
 
 #include "tcpkit/core/close_how.hpp"
+#include "tcpkit/core/connection.hpp"
 #include "tcpkit/core/errors.hpp"
 #include "tcpkit/core/io.hpp"
 

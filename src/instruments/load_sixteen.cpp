@@ -1,5 +1,6 @@
 #include "tcpkit/instruments/load_sixteen.hpp"
 
+#include "tcpkit/core/connection.hpp"
 #include "tcpkit/core/errors.hpp"
 #include "tcpkit/core/escape.hpp"
 #include "tcpkit/programs/sixteen.hpp"

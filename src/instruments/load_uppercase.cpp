@@ -1,5 +1,6 @@
 #include "tcpkit/instruments/load_uppercase.hpp"
 
+#include "tcpkit/core/connection.hpp"
 #include "tcpkit/core/errors.hpp"
 #include "tcpkit/programs/uppercase_stream.hpp"
 

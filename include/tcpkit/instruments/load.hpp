@@ -19,7 +19,6 @@
 #pragma once
 
 #include "tcpkit/core/connect.hpp"
-#include "tcpkit/core/connection.hpp"
 #include "tcpkit/core/deadline.hpp"
 #include "tcpkit/core/endpoint.hpp"
 #include "tcpkit/instruments/latency_histogram.hpp"
@@ -39,6 +38,8 @@
 #include <vector>
 
 namespace tcpkit {
+
+class connection;  // tcpkit/core/connection.hpp: what a load_job exchanges on
 
 inline constexpr clock::duration kDefaultExchangeDeadline = std::chrono::seconds(10);
 
