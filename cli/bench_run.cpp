@@ -47,9 +47,9 @@ struct load_mode {
   std::uint64_t bytes_per_exchange = 0;
 };
 
-// Runs the plan until done or a signal, then lets the workers close for up to kWindDown.
-run_result run_plan(load_runner& runner) {
-  asio::io_context io;
+// Runs the plan on `io` until done or a signal, then lets the workers close for up to
+// kWindDown. `io` must outlive `runner`, whose timers are bound to it.
+run_result run_plan(asio::io_context& io, load_runner& runner) {
   auto main = [&]() -> asio::awaitable<int> {
     co_await runner.run();
     co_return 0;
@@ -72,8 +72,9 @@ int run_load(const common_options& options, load_plan plan, load_mode mode) {
   plan.host = options.host;
   plan.port = options.port;
   plan.connect = options.connect();
+  asio::io_context io;  // before the runner: its timers are destroyed first
   load_runner runner(plan, std::move(mode.job));
-  const run_result result = run_plan(runner);
+  const run_result result = run_plan(io, runner);
 
   load_summary summary{.mode = mode.name,
                        .target = format_host_port(options.host, options.port),
@@ -120,7 +121,7 @@ int bench_uppercase_main(const common_options& options, const load_plan& plan, c
 
 int bench_lines_main(const common_options& options, const load_plan& plan, const lines_load_options& load) {
   lines_load_totals totals;
-  const std::uint64_t bytes = (load.bytes + kLoadLineBytes - 1) / kLoadLineBytes * kLoadLineBytes;
+  const std::uint64_t bytes = round_up_to_lines(load.bytes);
   return run_load(options, streams(plan),
                   {.name = "lines",
                    .job = lines_load_job(load, totals),

@@ -20,13 +20,15 @@ struct piece {
 }  // namespace
 
 struct fd_writer::shared {
-  explicit shared(on_error p) : policy(p) {}
+  shared(on_error p, room r) : policy(p), rule(r) {}
 
   const on_error policy;
+  const room rule;
   std::mutex mutex;
   std::condition_variable work;      // pending or closing changed
   std::condition_variable finished;  // the thread is about to end
   std::vector<piece> pending;        // taken, waiting for the thread
+  std::size_t pending_bytes = 0;
   std::uint64_t taken = 0;    // bytes ever taken
   std::uint64_t written = 0;  // bytes ever written (or skipped after a failure under `skip`)
   std::error_code failure;
@@ -64,7 +66,7 @@ std::error_code write_all_to(int fd, std::string_view data) {
   return {};
 }
 
-fd_writer::fd_writer(on_error policy) : state_(std::make_shared<shared>(policy)) {
+fd_writer::fd_writer(on_error policy, room rule) : state_(std::make_shared<shared>(policy, rule)) {
   thread_ = std::thread([s = state_] { write_until_closed(s); });
 }
 
@@ -87,6 +89,7 @@ void fd_writer::write_until_closed(const std::shared_ptr<shared>& s) {
     s->work.wait(lock, [&] { return !s->pending.empty() || s->closing; });
     if (s->pending.empty()) break;  // closing, and everything is written
     std::swap(s->pending, writing);
+    s->pending_bytes = 0;
     lock.unlock();
     std::error_code ec;
     std::size_t done_bytes = 0;
@@ -101,6 +104,7 @@ void fd_writer::write_until_closed(const std::shared_ptr<shared>& s) {
     if (ec && s->policy == on_error::stop) {
       s->failure = ec;
       s->pending.clear();
+      s->pending_bytes = 0;
       if (!s->abandoned && s->fail) s->fail();
     }
     s->notify_progress();
@@ -114,14 +118,14 @@ fd_writer::status fd_writer::try_append(int fd, std::string_view bytes, std::siz
   shared& s = *state_;
   if (s.failure) return status::failed;
   if (s.closing) return status::closed;
-  // Bytes in the thread's hands count too: handing a batch to write(2) makes no room, only
-  // write(2) taking it does (a stalled reader must not let more in).
-  if (s.taken - s.written >= limit) {
+  const std::uint64_t waiting = s.rule == room::when_taken ? s.pending_bytes : s.taken - s.written;
+  if (waiting >= limit) {
     s.wake_requested = true;
     return status::full;
   }
   if (s.pending.empty() || s.pending.back().fd != fd) s.pending.push_back({fd, {}});
   s.pending.back().bytes.append(bytes);
+  s.pending_bytes += bytes.size();
   s.taken += bytes.size();
   s.work.notify_one();
   return status::queued;

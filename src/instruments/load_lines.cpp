@@ -83,7 +83,7 @@ asio::awaitable<void> transfer_lines(connection& conn, load_slot& slot, const li
 }  // namespace
 
 load_job lines_load_job(lines_load_options options, lines_load_totals& totals) {
-  options.bytes = (options.bytes + kLoadLineBytes - 1) / kLoadLineBytes * kLoadLineBytes;
+  options.bytes = round_up_to_lines(options.bytes);
   options.send_size = std::max<std::size_t>(options.send_size, 1);
   auto setup = std::make_shared<const lines_transfer_setup>(lines_transfer_setup{options, make_block(), &totals});
   // By reference into the job's own state, which the runner keeps until every exchange ends.

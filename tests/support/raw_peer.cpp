@@ -147,7 +147,7 @@ refusing_port::refusing_port() {
   sockaddr_in address = loopback(0);
   if (::bind(socket_.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("bind");
   socklen_t length = sizeof address;
-  ::getsockname(socket_.fd(), reinterpret_cast<sockaddr*>(&address), &length);
+  if (::getsockname(socket_.fd(), reinterpret_cast<sockaddr*>(&address), &length) != 0) fail("getsockname");
   port_ = ntohs(address.sin_port);
 }
 

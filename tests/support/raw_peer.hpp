@@ -62,7 +62,8 @@ class raw_socket {
   void close();
 
   // The connect completed and the peer reset at once, before connect_loopback could look
-  // (SO_ERROR reported it, and reading it cleared it): the next recv reports the reset.
+  // (SO_ERROR reported it, and reading it cleared it): the next recv_until_eof or
+  // recv_exactly reports the reset.
   void note_reset_at_connect() { reset_pending_ = true; }
 
  private:

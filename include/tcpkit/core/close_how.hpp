@@ -2,7 +2,8 @@
 // a graceful close's result (the `close` value), and the load generator's failure columns.
 //
 //   closer     who closed first: this side (local) or the peer
-//   close_how  how: fin, reset, a timeout of this side's, a stop, or an error of this side's finding
+//   close_how  how: fin, reset, a timeout of this side's (idle, stall, or a graceful close's
+//              drain), a stop, or an error of this side's finding
 //   classify_ending(code)  what a failure's error code alone says of that
 #pragma once
 

@@ -3,9 +3,10 @@
 //
 //   sessions (event loop)                          writer thread
 //   async_write(block) --copy--> fd_writer queue --write(2)--> fd
-//     waits while high_water bytes are unwritten        wakes the waiters after each write
+//     waits while the queue is at the high-water mark     wakes the waiters after each write
 //
-// Bounded: at most high_water + one block is held, queued or being written. A session that finds the queue full waits, which stops its reads (backpressure).
+// Bounded: at most high_water + one block waits in the queue, and as much again is being
+// written. A session that finds the queue full waits, which stops its reads (backpressure).
 //
 // A regular file (`> copy.txt`) skips the queue: write(2) to a file does not wait for a
 // reader, so each block is written straight from the caller's buffer on the executor's
@@ -74,7 +75,8 @@ class fd_sink final : public line_sink {
   asio::steady_timer wake_;  // never expires; cancel() wakes every waiter
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // guards handlers posted by the thread
   std::function<void(const error&)> on_failure_;
-  fd_writer writer_{fd_writer::on_error::stop};  // last: its thread goes before what it reaches
+  // Last: its thread goes before what it reaches.
+  fd_writer writer_{fd_writer::on_error::stop, fd_writer::room::when_taken};
 };
 
 }  // namespace tcpkit

@@ -4,7 +4,7 @@
 //
 //   callers (any thread)                                   writer thread
 //   try_append(fd, bytes) --copy--> pending_ --swap--> writing_ --write(2)--> fd (in order)
-//     refused while `limit` bytes are unwritten              on_progress() after a write
+//     refused at `limit` (see room)                          on_progress() after a write
 //
 // Why a thread: write(2) to a pipe or a terminal blocks while the reader is slow; making the
 // descriptor non-blocking instead would change it for every process that shares it (the
@@ -36,8 +36,13 @@ class fd_writer {
   // follow), `skip` drops that piece and goes on (a log: a lost line is the lesser harm).
   enum class on_error { stop, skip };
   enum class status { queued, full, failed, closed };
+  // What makes room under try_append's limit. `when_taken`: the thread taking a batch to
+  // write, so one batch is in write(2) while the next fills (a sink that waits: double
+  // buffering). `when_written`: only write(2) taking bytes, so a stalled reader lets nothing
+  // more in (a log that drops: what it kept is exactly what fit before the stall).
+  enum class room { when_taken, when_written };
 
-  explicit fd_writer(on_error policy);
+  fd_writer(on_error policy, room rule);
   fd_writer(const fd_writer&) = delete;
   fd_writer& operator=(const fd_writer&) = delete;
   ~fd_writer();  // close(0): whatever is still blocked is left behind
@@ -49,10 +54,9 @@ class fd_writer {
   void on_progress(std::function<void()> progress);
   void on_failure(std::function<void()> failure);
 
-  // Queues a copy of `bytes` for `fd` unless `limit` bytes or more are not yet written (queued,
-  // or in a write(2) that has not returned): then returns full, and the writer calls
-  // on_progress after its next write. So room appears only once write(2) took bytes, and at
-  // most `limit` plus one piece is ever held.
+  // Queues a copy of `bytes` for `fd` unless `limit` bytes or more are waiting already (in the
+  // queue; with room::when_written, in a write(2) that has not returned too): then returns
+  // full, and the writer calls on_progress after its next write.
   status try_append(int fd, std::string_view bytes, std::size_t limit);
 
   // Writes `bytes` to `fd` on the calling thread, from the caller's buffer, if nothing is

@@ -45,7 +45,7 @@ class log_writer {
  private:
   bool queue_notice(std::size_t limit);  // under mutex_; false if the queue is still full
 
-  fd_writer writer_{fd_writer::on_error::skip};
+  fd_writer writer_{fd_writer::on_error::skip, fd_writer::room::when_written};
   int notice_fd_;
   std::size_t high_water_;
   mutable std::mutex mutex_;

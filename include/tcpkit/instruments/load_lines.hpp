@@ -13,6 +13,11 @@ namespace tcpkit {
 
 inline constexpr std::size_t kLoadLineBytes = 53;
 
+// `bytes` rounded up to whole lines: what each connection really sends.
+constexpr std::uint64_t round_up_to_lines(std::uint64_t bytes) noexcept {
+  return (bytes + kLoadLineBytes - 1) / kLoadLineBytes * kLoadLineBytes;
+}
+
 struct lines_load_options {
   std::uint64_t bytes = 1'000'000;  // per connection, rounded up to whole lines
   std::size_t send_size = 256 * 1024;
