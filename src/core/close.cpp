@@ -3,6 +3,8 @@
 #include "tcpkit/core/close_watch.hpp"
 
 #include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/socket_base.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -10,7 +12,9 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <memory>
 #include <optional>
+#include <system_error>
 
 #include <array>
 
@@ -47,6 +51,39 @@ std::optional<close_outcome> drain_queued(tcp::socket& socket) {
   return std::nullopt;
 }
 
+// What drain_within()'s timer handler shares with it: the handler may still be queued after
+// the drain has ended (and the socket is closed), so it owns this and does nothing once
+// `done` is set.
+struct drain_watch {
+  tcp::socket* socket;
+  bool done = false;
+  bool fired = false;
+};
+
+// discard_until_eof() for at most `limit`: the timer's handler cancels the read. One timer and
+// one read, no coroutines raced in a parallel group (this runs for nearly every connection
+// whose peer closes after reading our FIN: a sixteen client, for one).
+asio::awaitable<close_outcome> drain_within(tcp::socket& socket, clock::duration limit) {
+  asio::steady_timer timer(socket.get_executor(), limit);
+  auto watch = std::make_shared<drain_watch>(drain_watch{&socket});
+  timer.async_wait([watch](const std::error_code& ec) {
+    if (ec || watch->done) return;
+    watch->fired = true;
+    std::error_code ignored;
+    watch->socket->cancel(ignored);
+  });
+  const close_outcome outcome = co_await discard_until_eof(socket);
+  watch->done = true;
+  timer.cancel();
+  // Cancelled from outside (a session's watchdog gave up on it): a cancellation, as it was
+  // when run_until raced the read against the timer, not a drain that ended.
+  const auto state = co_await asio::this_coro::cancellation_state;
+  if (state.cancelled() != asio::cancellation_type::none) {
+    throw std::system_error(make_error_code(asio::error::operation_aborted));
+  }
+  co_return watch->fired ? close_outcome::timed_out : outcome;
+}
+
 }  // namespace
 
 std::string_view to_string(close_outcome outcome) noexcept {
@@ -78,8 +115,7 @@ asio::awaitable<close_outcome> async_graceful_close(tcp::socket& socket, clock::
   if (at_once) {
     outcome = *at_once;
   } else if (!ec) {
-    auto drained = [&]() -> asio::awaitable<void> { outcome = co_await discard_until_eof(socket); };
-    if (!co_await complete_within(drained(), drain)) outcome = close_outcome::timed_out;
+    outcome = co_await drain_within(socket, drain);
   }
   note_closed(watch, socket);
   socket.close(ec);
