@@ -56,6 +56,7 @@ int run_load(const common_options& options, const bench_settings& settings, std:
   plan.deadline = seconds(settings.deadline_s);
   plan.max_opening = settings.ramp;
   plan.together = mode != "sixteen";  // uppercase and lines: one stream per connection, all at once
+  plan.no_delay = mode != "sixteen";  // one 16-byte write per connection: Nagle never delays it
   load_runner runner(plan, std::move(job));
 
   auto main = [&]() -> asio::awaitable<int> {

@@ -23,17 +23,6 @@ namespace {
 
 constexpr std::size_t kDrainChunk = 16 * 1024;
 
-// Reads and discards until EOF. Returns clean on EOF, reset on any other error.
-asio::awaitable<close_outcome> discard_until_eof(tcp::socket& socket) {
-  std::array<char, kDrainChunk> scratch;
-  for (;;) {
-    std::error_code ec;
-    co_await socket.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::eof) co_return close_outcome::clean;
-    if (ec) co_return close_outcome::reset;
-  }
-}
-
 // Without waiting: reads and discards what is already queued. Returns the outcome if the EOF
 // (or an error) is already there, nullopt if the peer has not closed yet. Most peers have
 // half-closed by the time we close (the sixteen client shuts down before it reads the reply),
@@ -60,8 +49,10 @@ struct drain_watch {
   bool fired = false;
 };
 
-// discard_until_eof() for at most `limit`: the timer's handler cancels the read. One timer and
-// one read, no coroutines raced in a parallel group (this runs for nearly every connection
+// Reads and discards until EOF (clean) or an error (reset), for at most `limit` (timed_out):
+// the timer's handler cancels the pending read, and a peer that keeps sending (every read
+// completing at once, none pending to cancel) is stopped by the flag between reads. One timer
+// and reads, no coroutines raced in a parallel group (this runs for nearly every connection
 // whose peer closes after reading our FIN: a sixteen client, for one).
 asio::awaitable<close_outcome> drain_within(tcp::socket& socket, clock::duration limit) {
   asio::steady_timer timer(socket.get_executor(), limit);
@@ -72,7 +63,14 @@ asio::awaitable<close_outcome> drain_within(tcp::socket& socket, clock::duration
     std::error_code ignored;
     watch->socket->cancel(ignored);
   });
-  const close_outcome outcome = co_await discard_until_eof(socket);
+  std::array<char, kDrainChunk> scratch;
+  close_outcome outcome = close_outcome::reset;
+  while (!watch->fired) {
+    std::error_code ec;
+    co_await socket.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::eof) outcome = close_outcome::clean;
+    if (ec) break;
+  }
   watch->done = true;
   timer.cancel();
   // Cancelled from outside (a session's watchdog gave up on it): a cancellation, as it was
