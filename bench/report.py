@@ -28,6 +28,18 @@ RATIO_TARGETS = [
      "the Python makefile() server", 20.0),
 ]
 
+# Issue 17's CPU targets, lower is better: (key of ours, key of the reference, column, what,
+# reference's name, the largest ratio allowed). The figure is the median CPU per exchange.
+CPU_TARGETS = [
+    ("sixteen64_ours", "sixteen64_graceful", "server_cpu_s", "sixteen server CPU per exchange, 64 concurrent",
+     "the graceful epoll C server (sixteen_graceful_epoll)", 1.15),
+    ("sixteen_load_ours", "sixteen_load_c", "client_cpu_s", "`tcpkit bench sixteen` client CPU per exchange",
+     "the C epoll load client (sixteen_load_epoll)", 1.1),
+]
+
+# 10,000 concurrent uppercase streams: the largest server peak RSS allowed (issue 17).
+MANY_RSS_LIMIT_MB = 64
+
 PLOT_PANELS = [
     ("Uppercase, one connection: MB/s of payload (higher is better)", [
         ("iperf3", "iperf3 one-way\\n(ceiling)"),
@@ -130,6 +142,8 @@ def target_rows(groups):
         lines.append(f"| {what} | {fmt_value(ours_v, unit)} | {ref_name}: {fmt_value(ref_v, unit)} | "
                      f"{ratio:.2f}× | ≥ {target:g}× | {verdict} |")
 
+    lines += cpu_target_rows(groups)
+
     # Rows whose target is not a ratio.
     many = groups.get("upper_many_ours", [])
     for key, what in (("sixteen1000_ours", "sixteen at 1000 concurrent clients"),):
@@ -145,13 +159,41 @@ def target_rows(groups):
     if many and median_value(many) is not None:
         failures = total_failures(many)
         rss = max((number(r["rss_mb"]) for r in many if number(r["rss_mb"]) is not None), default=None)
-        verdict = "met" if failures == 0 and rss is not None and rss < 300 else "**not met**"
+        verdict = "met" if failures == 0 and rss is not None and rss <= MANY_RSS_LIMIT_MB else "**not met**"
         lines.append(f"| {many[0]['load']}, every byte verified | {fmt_value(median_value(many), 'MB/s')}, "
                      f"{failures} failures, server peak RSS {fmt_value(rss, 'MB')} | | | "
-                     f"all verified, RSS < 300 MB | {verdict} |")
+                     f"all verified, RSS ≤ {MANY_RSS_LIMIT_MB} MB | {verdict} |")
     else:
         reason = many[0]["command"] if many and many[0]["value"] == "not run" else "not measured"
-        lines.append(f"| concurrent uppercase streams of 1 MB | — | | | all verified, RSS < 300 MB | {reason} |")
+        lines.append(f"| concurrent uppercase streams of 1 MB | — | | | all verified, RSS ≤ {MANY_RSS_LIMIT_MB} MB | "
+                     f"{reason} |")
+    return lines
+
+
+def cpu_per_exchange_us(rows, column):
+    """The median over runs of CPU µs per exchange in `column`; None if no run has it."""
+    costs = [number(r[column]) * 1e6 / number(r["amount"]) for r in rows
+             if number(r[column]) is not None and number(r["amount"])]
+    return statistics.median(costs) if costs else None
+
+
+def cpu_target_rows(groups):
+    """Rows for CPU_TARGETS: ours against the reference, both in µs per exchange."""
+    lines = []
+    for ours_key, ref_key, column, what, ref_name, limit in CPU_TARGETS:
+        ours, ref = groups.get(ours_key, []), groups.get(ref_key, [])
+        ours_v, ref_v = cpu_per_exchange_us(ours, column), cpu_per_exchange_us(ref, column)
+        if ours_v is None or not ref_v:
+            lines.append(f"| {what} | — | {ref_name} | — | ≤ {limit:g}× | not measured |")
+            continue
+        ratio = ours_v / ref_v
+        failures = total_failures(ours) + total_failures(ref)
+        verdict = "met" if ratio <= limit and failures == 0 else "**not met**"
+        if failures:
+            verdict += f" ({failures} failures)"
+        lines.append(f"| {what} | {ours_v:.1f} µs/exchange ({fmt_value(median_value(ours), 'exchanges/s')}) | "
+                     f"{ref_name}: {ref_v:.1f} µs/exchange ({fmt_value(median_value(ref), 'exchanges/s')}) | "
+                     f"{ratio:.2f}× | ≤ {limit:g}× | {verdict} |")
     return lines
 
 
@@ -290,7 +332,7 @@ def main():
            "Where a load was run several times (alternating with its reference), the median counts.",
            busy_warning(machine),
            "",
-           "#### Targets (issue 6)",
+           "#### Targets (issues 6 and 17)",
            ""]
     out += target_rows(groups)
     out += ["", "#### Every measurement", ""]

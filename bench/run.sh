@@ -70,7 +70,8 @@ if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTCPKIT_BUILD_BENCH=ON > /dev/null
 fi
 log "building tcpkit and the yardsticks in $BUILD"
-cmake --build "$BUILD" -j2 --target tcpkit_cli sixteen_epoll uppercase_blocking uppercase_poll_client > /dev/null
+cmake --build "$BUILD" -j2 --target tcpkit_cli sixteen_epoll sixteen_graceful_epoll \
+  sixteen_load_epoll uppercase_blocking uppercase_poll_client > /dev/null
 TCPKIT="$BUILD/tcpkit"
 YARD="$BUILD/bench"
 SEEDS=$(realpath -m "$ROOT/../shared/seeds/py")
@@ -231,6 +232,13 @@ print("" if value is None else value)
 PY
 }
 
+# tcp_aborts_on_memory: the kernel's count of connections it reset for lack of TCP memory
+# (TcpExt TCPAbortOnMemory; "TCP: out of memory -- consider tuning tcp_mem" in its log).
+tcp_aborts_on_memory() {
+  awk '$1 == "TcpExt:" && !names { for (i = 2; i <= NF; i++) col[$i] = i; names = 1; next }
+       $1 == "TcpExt:" && names { print $col["TCPAbortOnMemory"] + 0; exit }' /proc/net/netstat 2> /dev/null || echo 0
+}
+
 ms() { [[ -n "$1" ]] && awk -v v="$1" 'BEGIN { printf "%.2f", v / 1000 }' || echo "-"; }
 
 # measure KEY CONTENDER LOAD AMOUNT VALUE_FIELD UNIT PORT COMMAND...: runs a client (with a time
@@ -241,6 +249,8 @@ measure() {
   shift 7
   local out="$WORK/$key.$RANDOM.json" pid=${PID_AT[$port]:-}
   local server_before client_before server_after client_after status
+  local aborts_before aborts_after
+  aborts_before=$(tcp_aborts_on_memory)
   server_before=$([[ -n "$pid" ]] && cpu_seconds "$pid")
   children_cpu
   client_before=$CHILDREN_CPU
@@ -251,6 +261,7 @@ measure() {
   children_cpu
   client_after=$CHILDREN_CPU
   server_after=$([[ -n "$pid" ]] && cpu_seconds "$pid")
+  aborts_after=$(tcp_aborts_on_memory)
   ((status == 124 || status == 137)) && log "timed out after 600 s: $*"
 
   local value failed note
@@ -267,6 +278,9 @@ if kinds:
     print(", ".join(kinds) + "; first: " + end.get("first_failure", "?").replace("\t", " "))
 PY
 )
+  if ((aborts_after > aborts_before)); then
+    note="${note:+$note; }the kernel reset $((aborts_after - aborts_before)) connection(s) for lack of TCP memory (TcpExt TCPAbortOnMemory)"
+  fi
   [[ "$field" == *bits_per_second ]] && [[ -n "$value" ]] && value=$(awk -v b="$value" 'BEGIN { printf "%.1f", b / 8 / 1e6 }')
   failed=$(jget "$out" failed)
   [[ -z "$failed" ]] && failed=$([[ -n "$value" && $status -eq 0 ]] && echo 0 || echo 1)
@@ -382,10 +396,29 @@ measure_sixteen() {
   port_six=$(free_port)
   start sixteen_ours "$port_six" "$TCPKIT" sixteen server 127.0.0.1 -p "$port_six" -q
   sixteen_ours_pid=$SERVER_PID
+  # The graceful yardstick closes as ours does (shutdown, read to EOF, close): the server CPU
+  # target compares with it. It is also the server both load clients are measured against.
+  port_graceful=$(free_port)
+  start sixteen_graceful "$port_graceful" "$YARD/sixteen_graceful_epoll" 127.0.0.1 "$port_graceful"
+  sixteen_graceful_pid=$SERVER_PID
   for rep in $(seq "$REPS"); do
     bench_sixteen sixteen64_ours "tcpkit sixteen server (-q)" "$port_six" 64 "$SIXTEEN_TOTAL"
     bench_sixteen sixteen64_epoll "C yardstick sixteen_epoll" "$port_epoll" 64 "$SIXTEEN_TOTAL"
+    bench_sixteen sixteen64_graceful "C yardstick sixteen_graceful_epoll (graceful close)" "$port_graceful" 64 \
+      "$SIXTEEN_TOTAL"
   done
+
+  # The load generator itself: client CPU per exchange, ours against the C load client, both
+  # against the graceful C server.
+  log "sixteen: the load clients, $SIXTEEN_TOTAL exchanges, 64 at once, against sixteen_graceful_epoll"
+  for rep in $(seq "$REPS"); do
+    bench_sixteen sixteen_load_ours "tcpkit bench sixteen (load client) -> sixteen_graceful_epoll" "$port_graceful" 64 \
+      "$SIXTEEN_TOTAL"
+    measure sixteen_load_c "C yardstick sixteen_load_epoll (load client) -> sixteen_graceful_epoll" \
+      "64 concurrent, $SIXTEEN_TOTAL exchanges" "$SIXTEEN_TOTAL" exchanges_per_s exchanges/s "$port_graceful" \
+      "$YARD/sixteen_load_epoll" 127.0.0.1 "$port_graceful" 64 "$SIXTEEN_TOTAL"
+  done
+  stop "$sixteen_graceful_pid"
 
   log "sixteen: $SIXTEEN_1000_TOTAL exchanges, 1000 at once"
   bench_sixteen sixteen1000_ours "tcpkit sixteen server (-q)" "$port_six" 1000 "$SIXTEEN_1000_TOTAL"

@@ -3,6 +3,8 @@
 #include "tcpkit/core/close_watch.hpp"
 
 #include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/socket_base.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -10,7 +12,9 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <memory>
 #include <optional>
+#include <system_error>
 
 #include <array>
 
@@ -18,17 +22,6 @@ namespace tcpkit {
 namespace {
 
 constexpr std::size_t kDrainChunk = 16 * 1024;
-
-// Reads and discards until EOF. Returns fin on EOF, reset on any other error.
-asio::awaitable<close_how> discard_until_eof(tcp::socket& socket) {
-  std::array<char, kDrainChunk> scratch;
-  for (;;) {
-    std::error_code ec;
-    co_await socket.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::eof) co_return close_how::fin;
-    if (ec) co_return close_how::reset;
-  }
-}
 
 // Without waiting: reads and discards what is already queued. Returns the outcome if the EOF
 // (or an error) is already there, nullopt if the peer has not closed yet. Most peers have
@@ -45,6 +38,48 @@ std::optional<close_how> drain_queued(tcp::socket& socket) {
     return close_how::reset;
   }
   return std::nullopt;
+}
+
+// What drain_within()'s timer handler shares with it: the handler may still be queued after
+// the drain has ended (and the socket is closed), so it owns this and does nothing once
+// `done` is set.
+struct drain_watch {
+  tcp::socket* socket;
+  bool done = false;
+  bool fired = false;
+};
+
+// Reads and discards until EOF (fin) or an error (reset), for at most `limit` (drain_timeout):
+// the timer's handler cancels the pending read, and a peer that keeps sending (every read
+// completing at once, none pending to cancel) is stopped by the flag between reads. One timer
+// and reads, no coroutines raced in a parallel group (this runs for nearly every connection
+// whose peer closes after reading our FIN: a sixteen client, for one).
+asio::awaitable<close_how> drain_within(tcp::socket& socket, clock::duration limit) {
+  asio::steady_timer timer(socket.get_executor(), limit);
+  auto watch = std::make_shared<drain_watch>(drain_watch{&socket});
+  timer.async_wait([watch](const std::error_code& ec) {
+    if (ec || watch->done) return;
+    watch->fired = true;
+    std::error_code ignored;
+    watch->socket->cancel(ignored);
+  });
+  std::array<char, kDrainChunk> scratch;
+  close_how outcome = close_how::reset;
+  while (!watch->fired) {
+    std::error_code ec;
+    co_await socket.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::eof) outcome = close_how::fin;
+    if (ec) break;
+  }
+  watch->done = true;
+  timer.cancel();
+  // Cancelled from outside (a session's watchdog gave up on it): a cancellation, as it was
+  // when run_until raced the read against the timer, not a drain that ended.
+  const auto state = co_await asio::this_coro::cancellation_state;
+  if (state.cancelled() != asio::cancellation_type::none) {
+    throw std::system_error(make_error_code(asio::error::operation_aborted));
+  }
+  co_return watch->fired ? close_how::drain_timeout : outcome;
 }
 
 // The final figures for a close_watch, just before the socket goes. A reset found while
@@ -65,8 +100,7 @@ asio::awaitable<close_how> async_graceful_close(tcp::socket& socket, clock::dura
   if (at_once) {
     outcome = *at_once;
   } else if (!ec) {
-    auto drained = [&]() -> asio::awaitable<void> { outcome = co_await discard_until_eof(socket); };
-    if (!co_await complete_within(drained(), drain)) outcome = close_how::drain_timeout;
+    outcome = co_await drain_within(socket, drain);
   }
   note_closed(watch, socket);
   socket.close(ec);

@@ -8,6 +8,10 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 namespace tcpkit {
 
 connection::connection(tcp::socket socket, std::string peer, connection_options options)
@@ -105,6 +109,63 @@ asio::awaitable<void> connection::async_recv_exact(asio::mutable_buffer data) {
     note_transfer(n, 0);
     data += n;
   }
+}
+
+namespace {
+
+// A system call's result as the try_ operations report it.
+std::size_t transferred(ssize_t n, std::error_code& ec) noexcept {
+  if (n >= 0) return static_cast<std::size_t>(n);
+  const int err = errno;
+  ec = err == EAGAIN || err == EWOULDBLOCK ? make_error_code(asio::error::would_block)
+                                           : std::error_code(err, asio::error::get_system_category());
+  return 0;
+}
+
+}  // namespace
+
+std::size_t connection::try_peek_some(asio::mutable_buffer data, std::error_code& ec) noexcept {
+  ec.clear();
+  ssize_t n = 0;
+  do {
+    n = ::recv(socket_.native_handle(), data.data(), data.size(), MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0 && data.size() > 0) ec = asio::error::eof;
+  return transferred(n, ec);
+}
+
+void connection::try_consume(std::size_t n, std::error_code& ec) noexcept {
+  ec.clear();
+  std::size_t left = n;
+  // The bytes were peeked, so they are all there: one call takes them (the loop is for EINTR
+  // and a short count, bounded by the bytes left).
+  while (left > 0 && !ec) {
+    const ssize_t got = ::recv(socket_.native_handle(), nullptr, left, MSG_TRUNC | MSG_DONTWAIT);
+    if (got == 0) {
+      ec = asio::error::eof;  // not after a peek; said rather than looped on
+      break;
+    }
+    if (got < 0 && errno == EINTR) continue;
+    left -= transferred(got, ec);
+  }
+  if (left < n) note_transfer(n - left, 0);
+}
+
+std::size_t connection::try_write_some(asio::const_buffer data, std::error_code& ec) noexcept {
+  ec.clear();
+  ssize_t n = 0;
+  do {
+    n = ::send(socket_.native_handle(), data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  const std::size_t sent = transferred(n, ec);
+  if (sent > 0) note_transfer(0, sent);
+  return sent;
+}
+
+asio::awaitable<void> connection::async_wait_readable() {
+  std::error_code ec;
+  co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) throw error(ec, "recv", peer_);
 }
 
 std::error_code connection::half_close() noexcept {

@@ -1,7 +1,12 @@
 #include "tcpkit/core/deadline.hpp"
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/cancellation_state.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/redirect_error.hpp>
+
+#include <memory>
 
 namespace tcpkit {
 
@@ -94,6 +99,59 @@ asio::awaitable<void> idle_deadline::expired() {
   }
   timer_ = nullptr;
   // Cancelled: complete without throwing (see wait_quietly); run_until knows it was cancelled.
+}
+
+namespace {
+
+// What guard()'s timer handler shares with guard(): the handler may still be queued (with
+// operation_aborted) after guard() has returned, so it owns this and touches nothing else
+// once `done` is set.
+struct guard_watch {
+  idle_deadline* deadline;
+  asio::steady_timer* timer;
+  asio::cancellation_signal* cancel;
+  bool done = false;
+  bool fired = false;
+};
+
+}  // namespace
+
+// guard()'s watch: sleeps until the latest deadline, re-arming while touches move it (or a
+// hold keeps it off); at the deadline, or after expire_now(), cancels the guarded operation.
+void idle_deadline::arm_guard(const std::shared_ptr<void>& shared) {
+  timer_->expires_at(holds_ > 0 ? clock::now() + timeout_ : deadline_);
+  timer_->async_wait([shared](const std::error_code&) {
+    auto* w = static_cast<guard_watch*>(shared.get());
+    if (w->done) return;  // the operation finished first: guard() has let go of everything
+    idle_deadline& d = *w->deadline;
+    if (d.stopped_ || (d.holds_ == 0 && clock::now() >= d.deadline_)) {
+      w->fired = true;
+      w->cancel->emit(asio::cancellation_type::all);
+      return;
+    }
+    d.arm_guard(shared);
+  });
+}
+
+asio::awaitable<bool> idle_deadline::guard(asio::awaitable<void> op) {
+  const auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer timer(executor);
+  asio::cancellation_signal cancel;
+  auto watch = std::make_shared<guard_watch>(guard_watch{this, &timer, &cancel});
+  timer_ = &timer;
+  arm_guard(watch);
+  std::exception_ptr failure;
+  try {
+    co_await asio::co_spawn(executor, std::move(op), asio::bind_cancellation_slot(cancel.slot(), asio::use_awaitable));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  watch->done = true;
+  timer_ = nullptr;
+  timer.cancel();
+  if (watch->fired) co_return false;
+  if (failure) std::rethrow_exception(failure);
+  co_return true;
 }
 
 void idle_deadline::expire_now() {

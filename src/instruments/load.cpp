@@ -195,7 +195,7 @@ asio::awaitable<void> load_runner::connect(tcp::socket& socket, load_slot& slot)
     socket.open(endpoint.protocol(), ec);
     if (!ec) co_await socket.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
-      set_no_delay(socket);  // request/reply exchanges must not wait for a delayed ACK
+      if (plan_.no_delay) set_no_delay(socket);  // request/reply exchanges must not wait for a delayed ACK
       co_return;
     }
   }

@@ -210,7 +210,7 @@ struct server::session_end {
 asio::awaitable<server::session_end> server::run_handler(connection& conn, session_context& context) {
   session_end end;
   try {
-    if (!co_await run_until(handler_(conn, context), conn.idle().expired())) {
+    if (!co_await conn.idle().guard(handler_(conn, context))) {
       if (conn.idle().expired_early()) {
         conn.note_cut(close_how::interrupted);
         end.message = fmt::format("closing {}: the server is stopping", conn.peer());

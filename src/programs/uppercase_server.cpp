@@ -1,9 +1,16 @@
 #include "tcpkit/programs/uppercase_server.hpp"
 
 #include "tcpkit/core/connection.hpp"
+#include "tcpkit/core/errors.hpp"
 #include "tcpkit/programs/uppercase.hpp"
 
-#include <memory>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
 
 namespace tcpkit {
 namespace {
@@ -12,16 +19,64 @@ namespace {
 // the client's.
 constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 
-// Buffers start at 8 KiB (what one loopback read of a slow stream brings anyway) and all the
-// connections of one server may grow theirs by 64 MiB in all: 256 connections at the full
-// 256 KiB chunk, or 10,000 at 8 KiB (~80 MB) plus that. docs/BENCHMARKS.md has the figures.
-constexpr std::size_t kInitialBuffer = 8 * 1024;
-constexpr std::size_t kGrowthBudget = 64 * 1024 * 1024;
+// The smallest read once the kernel has refused part of a reply: a connection that is read
+// faster than its client drains it peeks at pieces the kernel will probably take.
+constexpr std::size_t kMinWindow = 4 * 1024;
+// At most this much of a refused reply is held by the connection, to wait for the kernel to
+// take it; the rest of the refused bytes stay unread in the kernel's receive queue.
+constexpr std::size_t kMaxRest = 1024;
+
+// The buffer every connection of this thread's event loop peeks into, transforms and writes
+// from. It is only used between a peek and the write that follows it, with no suspension in
+// between, so one per loop (thread) serves all its connections.
+unsigned char* loop_buffer(std::size_t size) {
+  thread_local std::vector<unsigned char> buffer;
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+// Peeks at what has arrived, up to `window` bytes, into loop_buffer(chunk); waits if nothing
+// has. 0 at the client's EOF. The bytes are there until the caller's next suspension.
+asio::awaitable<std::size_t> peek_request(connection& conn, std::size_t chunk, std::size_t window) {
+  for (;;) {
+    std::error_code ec;
+    const std::size_t n = conn.try_peek_some(asio::buffer(loop_buffer(chunk), window), ec);
+    if (!ec) co_return n;
+    if (ec == asio::error::eof) co_return 0;
+    if (ec != asio::error::would_block) throw error(ec, "recv", conn.peer());
+    co_await conn.async_wait_readable();
+  }
+}
+
+void consume(connection& conn, std::size_t n) {
+  std::error_code ec;
+  conn.try_consume(n, ec);
+  if (ec) throw error(ec, "recv", conn.peer());
+}
+
+// Sends the `n` transformed bytes at `data` as far as the kernel takes them now, and takes
+// that much from the receive queue. If it refused some, up to kMaxRest more are taken, copied
+// and sent once it can; the others are left unread, to be peeked at again. Returns the bytes
+// taken from the client (and sent), and whether the kernel took all `n`.
+asio::awaitable<std::pair<std::size_t, bool>> send_reply(connection& conn, const unsigned char* data, std::size_t n) {
+  std::error_code ec;
+  const std::size_t taken = conn.try_write_some(asio::buffer(data, n), ec);
+  if (ec && ec != asio::error::would_block) throw error(ec, "send", conn.peer());
+  if (taken == n) {
+    consume(conn, n);
+    co_return std::pair{n, true};
+  }
+  const std::size_t rest_size = std::min(n - taken, kMaxRest);
+  std::array<unsigned char, kMaxRest> rest;  // in this coroutine's frame: only while it waits
+  std::memcpy(rest.data(), data + taken, rest_size);
+  consume(conn, taken + rest_size);
+  co_await conn.async_send_all(asio::buffer(rest.data(), rest_size));
+  co_return std::pair{taken + rest_size, false};
+}
 
 }  // namespace
 
-asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk,
-                                             std::shared_ptr<buffer_budget> budget) {
+asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk) {
   const auto start = clock::now();
   context.report.emit({event_type::connection,
                        "Processing up to {chunk_bytes} bytes at a time from {peer}",
@@ -29,16 +84,16 @@ asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& 
                         {"peer", conn.peer()},
                         {"local", local_name(conn.socket())},
                         {"chunk_bytes", std::uint64_t{chunk}}}});
-
-  // Starts small and grows towards `chunk` while the client keeps it full (adaptive_buffer.hpp).
-  adaptive_buffer buffer(kInitialBuffer, chunk, budget.get());
+  const auto executor = co_await asio::this_coro::executor;
   std::uint64_t processed = 0;
   auto last_progress = start;
-  while (const std::size_t n = co_await conn.async_read_some(asio::buffer(buffer.data(), buffer.size()))) {
-    uppercase_in_place(buffer.data(), n);
-    co_await conn.async_send_all(asio::buffer(buffer.data(), n));
-    buffer.consumed(n);
-    processed += n;
+  std::size_t window = chunk;  // after a refusal, what the kernel took; doubles while replies go whole
+  while (const std::size_t n = co_await peek_request(conn, chunk, window)) {
+    unsigned char* data = loop_buffer(chunk);
+    uppercase_in_place(data, n);
+    const auto [sent, whole] = co_await send_reply(conn, data, n);
+    window = whole ? std::min(window * 2, chunk) : std::max(kMinWindow, sent);
+    processed += sent;
     if (const auto now = clock::now(); now - last_progress >= kProgressInterval) {
       last_progress = now;
       context.report.emit({event_type::progress,
@@ -46,6 +101,8 @@ asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& 
                            {{"conn", context.id}, {"bytes_processed", processed}},
                            true});
     }
+    // The whole reply went at once: let the loop's other connections have their turn.
+    if (whole) co_await asio::post(executor, asio::use_awaitable);
   }
 
   // The client's EOF arrived and every reply is sent: our FIN follows the last byte.
@@ -61,10 +118,7 @@ asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& 
 }
 
 session_handler uppercase_handler(std::size_t chunk) {
-  auto budget = std::make_shared<buffer_budget>(kGrowthBudget);
-  return [chunk, budget](connection& conn, session_context& context) {
-    return serve_uppercase_client(conn, context, chunk, budget);
-  };
+  return [chunk](connection& conn, session_context& context) { return serve_uppercase_client(conn, context, chunk); };
 }
 
 }  // namespace tcpkit

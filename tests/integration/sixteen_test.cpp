@@ -180,7 +180,7 @@ TEST(SixteenServer, OnceServesOneConnectionThenReturns) {
   options.once = true;
   server srv(open_listener(io.get_executor(), "127.0.0.1", 0), events, sixteen_server_options(options));
   auto served = asio::co_spawn(io, srv.run(serve_sixteen_client), asio::use_future);
-  auto options_client = sixteen_client_options{};
+  sixteen_client_options options_client;
   options_client.host = "127.0.0.1";
   options_client.port = srv.local_endpoint().port();
   null_reporter quiet;

@@ -60,6 +60,21 @@ class connection {
   // Fills `data`; EOF first throws short_read, and what did arrive is counted.
   asio::awaitable<void> async_recv_exact(asio::mutable_buffer data);
 
+  // Without waiting, for a session that reads into a buffer it does not own across a
+  // suspension (one per event loop) and leaves in the kernel what it cannot pass on yet.
+  // Never throw; a failure, or asio::error::would_block when nothing can be done now, is `ec`.
+  // try_peek_some: copies what has arrived (at least one byte) without taking it from the
+  // kernel: not counted; 0 with `ec` = asio::error::eof at the peer's EOF.
+  std::size_t try_peek_some(asio::mutable_buffer data, std::error_code& ec) noexcept;
+  // try_consume: takes the first `n` bytes try_peek_some() saw from the kernel without copying
+  // them again (recv MSG_TRUNC); counted as received and touched.
+  void try_consume(std::size_t n, std::error_code& ec) noexcept;
+  // try_write_some: what the kernel took (counted, touched); 0 with `ec` = would_block if none.
+  std::size_t try_write_some(asio::const_buffer data, std::error_code& ec) noexcept;
+  // Until something can be read (or the EOF, or an error, is there). Call it only after
+  // try_peek_some() said would_block: the event loop is edge-triggered. Throws tcpkit::error.
+  asio::awaitable<void> async_wait_readable();
+
   // Shutdown of the sending side ("that is all I will send"), noted first. The error, if the
   // peer has already reset the connection (ENOTCONN), is returned for the caller to judge.
   std::error_code half_close() noexcept;

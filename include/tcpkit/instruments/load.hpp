@@ -60,6 +60,10 @@ struct load_plan {
   // The first `connections` exchanges connect first and start their jobs together. Their
   // latency and the run's seconds then count from that common start, connect excluded.
   bool together = false;
+  // TCP_NODELAY on every connection: for jobs that write more than once before a reply. A
+  // job that writes once into a fresh connection (sixteen) does not need it: Nagle's
+  // algorithm never holds back a segment when nothing is unacknowledged.
+  bool no_delay = true;
 };
 
 // How an exchange failed: the table's columns, which are how its connection ended

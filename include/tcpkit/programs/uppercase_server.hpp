@@ -1,24 +1,31 @@
 // The uppercase server (the seeds' tcp_deadlock.py server): for each connection, read up to
 // CHUNK bytes, uppercase a-z, send the result back, until the client's EOF.
 //
-// Backpressure is the loop's shape: the next read starts only once the previous reply has been
-// sent in full, so a connection holds at most one buffer (at most CHUNK) in memory whatever its client does.
-// A client that sends without reading first fills its own receive buffer, then our send
-// blocks, we stop reading, and its sends block in turn; it costs one chunk and is closed by the
-// idle timeout (tcpkit::server) once nothing has moved for that long.
+// A connection holds no buffer of its own while the kernel takes its replies. Every connection
+// of one event loop peeks (recv MSG_PEEK) at what has arrived into that loop's one CHUNK-sized
+// buffer, transforms it in place and writes it at once; then exactly the bytes the kernel took
+// are taken from the receive queue (recv MSG_TRUNC, no second copy). When the kernel refuses
+// part of a reply, at most 1 KiB more is taken and held by the connection until it can be
+// sent; the other refused bytes stay unread in the kernel's receive queue, to be peeked at
+// again, so a slow client's backlog stays in the kernel (where TCP's flow control bounds it),
+// not in our memory. After a refusal the next peek is no larger than what the kernel took
+// (at least 4 KiB), doubling back to CHUNK while replies go whole.
 //
-//   client ──bytes──> [kernel] ──read ≤ CHUNK──> uppercase ──send_all──> [kernel] ──> client
-//                                  ^                                          │
-//                                  └──────── only after this completes ───────┘
+// Backpressure is the loop's shape: the next read starts only once the previous reply has been
+// sent in full. A client that sends without reading first fills its own receive buffer, then
+// our send is refused, we stop reading, and its sends block in turn; it is closed by the idle
+// timeout (tcpkit::server) once nothing has moved for that long.
+//
+//   client ──bytes──> [kernel] ──peek ≤ window──> uppercase ──send──> [kernel] ──> client
+//                        ^        (loop's buffer)            │
+//                        └── take what was sent (MSG_TRUNC) ─┘  (≤ 1 KiB of a refusal held)
 #pragma once
 
-#include "tcpkit/core/adaptive_buffer.hpp"
 #include "tcpkit/lifecycle/server.hpp"
 
 #include <asio/awaitable.hpp>
 
 #include <cstddef>
-#include <memory>
 
 namespace tcpkit {
 
@@ -27,15 +34,10 @@ namespace tcpkit {
 // client's EOF has been answered and the socket closed gracefully. Errors (a reset, an idle
 // timeout) propagate to the server, which reports them and ends only this connection.
 // `conn` and `context` belong to the server, which awaits this coroutine to its end.
-// The read buffer starts small and grows up to `chunk` while the connection is fast, within
-// `budget` if given (adaptive_buffer.hpp). The session shares ownership of the budget: its
-// buffer gives its growth back when the coroutine frame is destroyed, which can be after the
-// server and its handler are gone (an io_context destroyed with sessions still pending).
-asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk,
-                                             std::shared_ptr<buffer_budget> budget = nullptr);
+// The session must run on one thread throughout (a tcpkit::server session does: its loop's).
+asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk);
 
-// serve_uppercase_client with `chunk` bound and one growth budget (64 MiB) shared by all the
-// connections of the handler, for tcpkit::server::run().
+// serve_uppercase_client with `chunk` bound, for tcpkit::server::run().
 session_handler uppercase_handler(std::size_t chunk);
 
 }  // namespace tcpkit
