@@ -119,7 +119,7 @@ int lines_client_main(const common_options& options, const lines_client_options&
   client.input_name = file->name();
   asio::io_context io;
   fd_source input(io.get_executor(), file->fd(), file->name());
-  auto session = [&]() -> asio::awaitable<void> { co_await run_lines_client(client, input, runner.report()); };
+  auto session = [&]() -> asio::awaitable<void> { co_await async_run_lines_client(client, input, runner.report()); };
   return runner.run(io, session());
 }
 

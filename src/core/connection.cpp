@@ -102,11 +102,9 @@ asio::awaitable<void> connection::async_recv_exact(asio::mutable_buffer data) {
   const std::size_t expected = data.size();
   while (data.size() > 0) {
     std::error_code ec;
-    // The socket's own read, not async_read_some(data, ec): a coroutine frame less per read.
-    const std::size_t n = co_await socket_.async_read_some(data, asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n = co_await async_read_some(data, ec);  // counted as it arrives
     if (ec == asio::error::eof) throw short_read(expected, expected - data.size(), peer_);
     if (ec) throw error(ec, "recv", peer_);
-    note_transfer(n, 0);
     data += n;
   }
 }

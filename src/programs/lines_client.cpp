@@ -218,7 +218,7 @@ asio::awaitable<void> run_connected(connection& conn, const lines_client_options
 
 }  // namespace
 
-asio::awaitable<lines_client_result> run_lines_client(const lines_client_options& options, byte_source& input,
+asio::awaitable<lines_client_result> async_run_lines_client(const lines_client_options& options, byte_source& input,
                                                       reporter& report) {
   const auto start = clock::now();
   report.emit({event_type::start,

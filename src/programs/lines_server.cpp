@@ -51,7 +51,7 @@ asio::awaitable<std::optional<error>> pass_lines(line_reader& reader, line_sink&
 
 }  // namespace
 
-asio::awaitable<void> serve_lines_client(connection& conn, session_context& context, line_sink& sink,
+asio::awaitable<void> async_serve_lines_client(connection& conn, session_context& context, line_sink& sink,
                                          lines_server_options options) {
   const auto start = clock::now();
   context.report.emit({event_type::connection,
@@ -88,7 +88,7 @@ asio::awaitable<void> serve_lines_client(connection& conn, session_context& cont
 
 session_handler lines_handler(line_sink& sink, lines_server_options options) {
   return [&sink, options](connection& conn, session_context& context) {
-    return serve_lines_client(conn, context, sink, options);
+    return async_serve_lines_client(conn, context, sink, options);
   };
 }
 

@@ -14,7 +14,7 @@ server_options sixteen_server_options(server_options base) {
   return base;
 }
 
-asio::awaitable<void> serve_sixteen_client(connection& conn, session_context& context) {
+asio::awaitable<void> async_serve_sixteen_client(connection& conn, session_context& context) {
   const auto start = clock::now();
   // Events are built only for a reporter that shows them: under -q their strings and the
   // getsockname() for "local" would be most of the work of an exchange.
@@ -49,6 +49,8 @@ asio::awaitable<void> serve_sixteen_client(connection& conn, session_context& co
                 {"seconds", seconds_since(start)},
                 {"close", std::string(to_string(outcome))}}});
 }
+
+session_handler sixteen_handler() { return async_serve_sixteen_client; }
 
 namespace {
 
@@ -89,7 +91,7 @@ asio::awaitable<void> exchange_sixteen(connection& conn, const sixteen_client_op
 
 }  // namespace
 
-asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options options, reporter& report) {
+asio::awaitable<sixteen_result> async_run_sixteen_client(sixteen_client_options options, reporter& report) {
   const auto start = clock::now();
   report.emit({event_type::start,
                {},

@@ -76,7 +76,7 @@ asio::awaitable<std::pair<std::size_t, bool>> send_reply(connection& conn, const
 
 }  // namespace
 
-asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk) {
+asio::awaitable<void> async_serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk) {
   const auto start = clock::now();
   context.report.emit({event_type::connection,
                        "Processing up to {chunk_bytes} bytes at a time from {peer}",
@@ -118,7 +118,7 @@ asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& 
 }
 
 session_handler uppercase_handler(std::size_t chunk) {
-  return [chunk](connection& conn, session_context& context) { return serve_uppercase_client(conn, context, chunk); };
+  return [chunk](connection& conn, session_context& context) { return async_serve_uppercase_client(conn, context, chunk); };
 }
 
 }  // namespace tcpkit

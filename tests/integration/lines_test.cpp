@@ -289,7 +289,7 @@ class lines_server_fixture : public ::testing::Test {
     options.connect.timeout = 5s;
     options.io_timeout = 10s;
     string_source input(data);
-    return run_coroutine(client_io, run_lines_client(options, input, report));
+    return run_coroutine(client_io, async_run_lines_client(options, input, report));
   }
 
   asio::io_context io_;

@@ -29,7 +29,7 @@ class sixteen_server_fixture : public ::testing::Test {
   void start(server_options options = {}) {
     srv_.emplace(open_listener(io_.get_executor(), "127.0.0.1", 0), events_, sixteen_server_options(options));
     port_ = srv_->local_endpoint().port();
-    asio::co_spawn(io_, srv_->run(serve_sixteen_client), asio::detached);
+    asio::co_spawn(io_, srv_->run(sixteen_handler()), asio::detached);
     thread_ = std::thread([this] { io_.run_for(60s); });  // bounded even if a test forgets to stop
   }
 
@@ -59,7 +59,7 @@ TEST_F(sixteen_server_fixture, ClientAndServerSayTheSeedsLines) {
   start();
   asio::io_context client_io;
   recording_reporter client_events;
-  auto future = asio::co_spawn(client_io, run_sixteen_client(client(), client_events), asio::use_future);
+  auto future = asio::co_spawn(client_io, async_run_sixteen_client(client(), client_events), asio::use_future);
   client_io.run_for(10s);
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(future.get().reply, "Farewell, client");
@@ -91,7 +91,7 @@ TEST_F(sixteen_server_fixture, SixtyFourConcurrentClientsCompleteThousandsOfExch
         [&]() -> asio::awaitable<void> {
           for (int i = 0; i < kEach; ++i) {
             try {
-              const auto result = co_await run_sixteen_client(options, quiet);
+              const auto result = co_await async_run_sixteen_client(options, quiet);
               (result.reply == kFarewell ? ok : failed)++;
             } catch (const std::exception&) {
               failed++;
@@ -111,7 +111,7 @@ TEST_F(sixteen_server_fixture, ASilentClientDoesNotHoldUpOthers) {
   tcp::socket silent(client_io);
   silent.connect({asio::ip::make_address("127.0.0.1"), port_});  // says nothing, stays open
   null_reporter quiet;
-  auto future = asio::co_spawn(client_io, run_sixteen_client(client(), quiet), asio::use_future);
+  auto future = asio::co_spawn(client_io, async_run_sixteen_client(client(), quiet), asio::use_future);
   client_io.run_for(10s);
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(future.get().reply, kFarewell);
@@ -145,7 +145,7 @@ TEST_F(sixteen_server_fixture, AnEarlyCloseIsReportedWithTheCountsAndTheServerGo
     early.read_some(asio::buffer(buf), ec);  // the server closes after logging
   }
   null_reporter quiet;
-  auto future = asio::co_spawn(client_io, run_sixteen_client(client(), quiet), asio::use_future);
+  auto future = asio::co_spawn(client_io, async_run_sixteen_client(client(), quiet), asio::use_future);
   client_io.restart();
   client_io.run_for(10s);
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
@@ -167,7 +167,7 @@ TEST_F(sixteen_server_fixture, ExtraBytesDoNotCostTheClientItsReply) {
   options.message = std::string(kGreeting) + "!" + std::string(64 << 10, 'x');  // far more than 16
   asio::io_context client_io;
   null_reporter quiet;
-  auto future = asio::co_spawn(client_io, run_sixteen_client(options, quiet), asio::use_future);
+  auto future = asio::co_spawn(client_io, async_run_sixteen_client(options, quiet), asio::use_future);
   client_io.run_for(10s);
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(future.get().reply, kFarewell);
@@ -179,12 +179,12 @@ TEST(SixteenServer, OnceServesOneConnectionThenReturns) {
   server_options options;
   options.once = true;
   server srv(open_listener(io.get_executor(), "127.0.0.1", 0), events, sixteen_server_options(options));
-  auto served = asio::co_spawn(io, srv.run(serve_sixteen_client), asio::use_future);
+  auto served = asio::co_spawn(io, srv.run(sixteen_handler()), asio::use_future);
   sixteen_client_options options_client;
   options_client.host = "127.0.0.1";
   options_client.port = srv.local_endpoint().port();
   null_reporter quiet;
-  auto answered = asio::co_spawn(io, run_sixteen_client(options_client, quiet), asio::use_future);
+  auto answered = asio::co_spawn(io, async_run_sixteen_client(options_client, quiet), asio::use_future);
   io.run_for(10s);
   ASSERT_EQ(served.wait_for(5s), std::future_status::ready);
   ASSERT_EQ(answered.wait_for(5s), std::future_status::ready);

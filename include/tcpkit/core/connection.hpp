@@ -87,7 +87,7 @@ class connection {
   // are asio::async_write's): counted and touched as the operations above count theirs.
   void note_transfer(std::size_t received, std::size_t sent) noexcept;
 
-  // The session ended over `failure` / was cut short by this side as `how` (tcpkit/core/close_watch.hpp).
+  // The session ended over `failure` / was cut short by this side as `how` (tcpkit/core/close_how.hpp).
   void note_failure(const std::exception& failure) noexcept { closing_.note_failure(socket_, failure); }
   void note_cut(close_how how) noexcept { closing_.note_cut(how); }
 

@@ -36,7 +36,7 @@ struct lines_client_result {
 // (exit 6) when the acknowledgement differs from what was sent or the server answered
 // something else (its words are quoted in the message), errc::short_read when it closed without
 // answering, errc::timed_out (saying what the queues show), or the connect/send error.
-asio::awaitable<lines_client_result> run_lines_client(const lines_client_options& options, byte_source& input,
+asio::awaitable<lines_client_result> async_run_lines_client(const lines_client_options& options, byte_source& input,
                                                       reporter& report);
 
 }  // namespace tcpkit

@@ -36,10 +36,10 @@ inline constexpr clock::duration kRefusalDrain = std::chrono::milliseconds(500);
 // tcpkit::error(errc::line_too_long) is thrown with the counts so far. A sink that fails ends
 // the session as this side's (close_how::error), unacknowledged, with the sink's error. A reset
 // in answer to the acknowledgement (the client had gone) throws: it was not delivered.
-asio::awaitable<void> serve_lines_client(connection& conn, session_context& context, line_sink& sink,
+asio::awaitable<void> async_serve_lines_client(connection& conn, session_context& context, line_sink& sink,
                                          lines_server_options options);
 
-// serve_lines_client as a session handler for tcpkit::server. `sink` must outlive the server.
+// async_serve_lines_client as a session handler for tcpkit::server. `sink` must outlive the server.
 session_handler lines_handler(line_sink& sink, lines_server_options options);
 
 }  // namespace tcpkit

@@ -24,7 +24,10 @@ server_options sixteen_server_options(server_options base);
 // One connection: read exactly 16 bytes, reply kFarewell, close gracefully (so that extra
 // input, like the seed client's 17th byte, cannot turn the close into a reset that destroys
 // the reply). Throws short_read when the peer closes early.
-asio::awaitable<void> serve_sixteen_client(connection& conn, session_context& context);
+asio::awaitable<void> async_serve_sixteen_client(connection& conn, session_context& context);
+
+// async_serve_sixteen_client as a session handler for tcpkit::server.
+session_handler sixteen_handler();
 
 struct sixteen_client_options : client_target {  // io_timeout: no reply for this long, give up
   std::string message = std::string(kGreeting);    // sent as is, whatever its length
@@ -39,6 +42,6 @@ struct sixteen_result {
 // server's EOF message instead of a wait), reads exactly 16 bytes back, closes gracefully.
 // Throws tcpkit::error (connect, resolve, timeout) or short_read. `report` must outlive the
 // coroutine; the options are copied into it.
-asio::awaitable<sixteen_result> run_sixteen_client(sixteen_client_options options, reporter& report);
+asio::awaitable<sixteen_result> async_run_sixteen_client(sixteen_client_options options, reporter& report);
 
 }  // namespace tcpkit

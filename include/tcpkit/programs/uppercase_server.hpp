@@ -35,9 +35,9 @@ namespace tcpkit {
 // timeout) propagate to the server, which reports them and ends only this connection.
 // `conn` and `context` belong to the server, which awaits this coroutine to its end.
 // The session must run on one thread throughout (a tcpkit::server session does: its loop's).
-asio::awaitable<void> serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk);
+asio::awaitable<void> async_serve_uppercase_client(connection& conn, session_context& context, std::size_t chunk);
 
-// serve_uppercase_client with `chunk` bound, for tcpkit::server::run().
+// async_serve_uppercase_client with `chunk` bound, for tcpkit::server::run().
 session_handler uppercase_handler(std::size_t chunk);
 
 }  // namespace tcpkit
