@@ -31,17 +31,17 @@ build() {
 
 step "1/4 release build and tests"
 build build -DCMAKE_BUILD_TYPE=Release
-ctest --test-dir build -j2
+ctest --test-dir build -j2 --output-on-failure
 [[ "$quick" == "--quick" ]] && exit 0
 
 step "2/4 ASan + UBSan build and tests"
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPKIT_SANITIZE=address,undefined -DTCPKIT_BUILD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  TCPKIT_SANITIZER=1 ctest --test-dir build-asan -j2
+  TCPKIT_SANITIZER=1 ctest --test-dir build-asan -j2 --output-on-failure
 
 step "3/4 TSan build and tests"
 build build-tsan -DCMAKE_BUILD_TYPE=Debug -DTCPKIT_SANITIZE=thread -DTCPKIT_BUILD_BENCH=OFF
-TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 TCPKIT_SANITIZER=1 ctest --test-dir build-tsan -j2
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 TCPKIT_SANITIZER=1 ctest --test-dir build-tsan -j2 --output-on-failure
 
 step "4/4 fuzzing"
 scripts/fuzz.sh "${TCPKIT_FUZZ_SECONDS:-20}"
