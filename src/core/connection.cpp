@@ -132,13 +132,15 @@ std::size_t connection::try_peek_some(asio::mutable_buffer data, std::error_code
   return transferred(n, ec);
 }
 
-void connection::try_consume(std::size_t n, std::error_code& ec) noexcept {
+void connection::try_consume(asio::mutable_buffer peeked, std::error_code& ec) noexcept {
   ec.clear();
+  const std::size_t n = peeked.size();
+  auto* const scratch = static_cast<char*>(peeked.data());
   std::size_t left = n;
   // The bytes were peeked, so they are all there: one call takes them (the loop is for EINTR
   // and a short count, bounded by the bytes left).
   while (left > 0 && !ec) {
-    const ssize_t got = ::recv(socket_.native_handle(), nullptr, left, MSG_TRUNC | MSG_DONTWAIT);
+    const ssize_t got = ::recv(socket_.native_handle(), scratch + (n - left), left, MSG_TRUNC | MSG_DONTWAIT);
     if (got == 0) {
       ec = asio::error::eof;  // not after a peek; said rather than looped on
       break;

@@ -48,9 +48,10 @@ asio::awaitable<std::size_t> peek_request(connection& conn, std::size_t chunk, s
   }
 }
 
-void consume(connection& conn, std::size_t n) {
+// Takes the first `n` of the bytes peeked into `data` from the kernel.
+void consume(connection& conn, unsigned char* data, std::size_t n) {
   std::error_code ec;
-  conn.try_consume(n, ec);
+  conn.try_consume(asio::buffer(data, n), ec);
   if (ec) throw error(ec, "recv", conn.peer());
 }
 
@@ -58,18 +59,18 @@ void consume(connection& conn, std::size_t n) {
 // that much from the receive queue. If it refused some, up to kMaxRest more are taken, copied
 // and sent once it can; the others are left unread, to be peeked at again. Returns the bytes
 // taken from the client (and sent), and whether the kernel took all `n`.
-asio::awaitable<std::pair<std::size_t, bool>> send_reply(connection& conn, const unsigned char* data, std::size_t n) {
+asio::awaitable<std::pair<std::size_t, bool>> send_reply(connection& conn, unsigned char* data, std::size_t n) {
   std::error_code ec;
   const std::size_t taken = conn.try_write_some(asio::buffer(data, n), ec);
   if (ec && ec != asio::error::would_block) throw error(ec, "send", conn.peer());
   if (taken == n) {
-    consume(conn, n);
+    consume(conn, data, n);
     co_return std::pair{n, true};
   }
   const std::size_t rest_size = std::min(n - taken, kMaxRest);
   std::array<unsigned char, kMaxRest> rest;  // in this coroutine's frame: only while it waits
   std::memcpy(rest.data(), data + taken, rest_size);
-  consume(conn, taken + rest_size);
+  consume(conn, data, taken + rest_size);
   co_await conn.async_send_all(asio::buffer(rest.data(), rest_size));
   co_return std::pair{taken + rest_size, false};
 }

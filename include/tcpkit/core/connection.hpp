@@ -66,9 +66,11 @@ class connection {
   // try_peek_some: copies what has arrived (at least one byte) without taking it from the
   // kernel: not counted; 0 with `ec` = asio::error::eof at the peer's EOF.
   std::size_t try_peek_some(asio::mutable_buffer data, std::error_code& ec) noexcept;
-  // try_consume: takes the first `n` bytes try_peek_some() saw from the kernel without copying
-  // them again (recv MSG_TRUNC); counted as received and touched.
-  void try_consume(std::size_t n, std::error_code& ec) noexcept;
+  // try_consume: takes the first `peeked.size()` bytes try_peek_some() saw from the kernel
+  // without copying them again (recv MSG_TRUNC); counted as received and touched. `peeked` is
+  // where they were peeked to: TCP writes nothing there, but recv() is given a real buffer of
+  // that size, so that sanitizers, which take recv() to write it, see this thread's own memory.
+  void try_consume(asio::mutable_buffer peeked, std::error_code& ec) noexcept;
   // try_write_some: what the kernel took (counted, touched); 0 with `ec` = would_block if none.
   std::size_t try_write_some(asio::const_buffer data, std::error_code& ec) noexcept;
   // Until something can be read (or the EOF, or an error, is there). Call it only after
