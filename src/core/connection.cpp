@@ -19,6 +19,16 @@ connection::connection(tcp::socket socket, std::string peer, connection_options 
   if (options.idle_timeout) idle_.emplace(*options.idle_timeout);
 }
 
+connection::connection(tcp::socket socket, const tcp::endpoint& peer, connection_options options)
+    : connection(std::move(socket), std::string(), options) {
+  peer_endpoint_ = peer;
+}
+
+const std::string& connection::peer() const {
+  if (peer_.empty()) peer_ = format_endpoint(peer_endpoint_);
+  return peer_;
+}
+
 // The one place where the connection's bytes are counted and its idle deadline touched.
 void connection::note_transfer(std::size_t received, std::size_t sent) noexcept {
   if (received > 0) traffic_.add_received(received);
@@ -74,14 +84,14 @@ asio::awaitable<std::size_t> connection::async_read_some(asio::mutable_buffer da
 asio::awaitable<std::size_t> connection::async_read_some(asio::mutable_buffer data) {
   std::error_code ec;
   const std::size_t n = co_await async_read_some(data, ec);
-  if (ec && ec != asio::error::eof) throw error(ec, "recv", peer_);
+  if (ec && ec != asio::error::eof) throw error(ec, "recv", peer());
   co_return n;
 }
 
 asio::awaitable<std::size_t> connection::async_write_some(asio::const_buffer data) {
   std::error_code ec;
   const std::size_t n = co_await socket_.async_write_some(data, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) throw error(ec, "send", peer_);
+  if (ec) throw error(ec, "send", peer());
   note_transfer(0, n);
   co_return n;
 }
@@ -89,9 +99,15 @@ asio::awaitable<std::size_t> connection::async_write_some(asio::const_buffer dat
 asio::awaitable<void> connection::async_send_all(asio::const_buffer data) {
   const std::size_t total = data.size();
   while (data.size() > 0) {
+    // What the kernel takes at once is sent without a trip through the event loop (a reply that
+    // fits the send buffer: nearly always); only the rest waits for room.
     std::error_code ec;
-    const std::size_t n = co_await socket_.async_write_some(data, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) throw error(ec, "send", peer_);
+    std::size_t n = send_now(data, ec);
+    if (ec == asio::error::would_block) {
+      ec.clear();
+      n = co_await socket_.async_write_some(data, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec) throw error(ec, "send", peer());
     data += n;
     note_transfer(0, 0);  // progress; counted below
   }
@@ -103,8 +119,8 @@ asio::awaitable<void> connection::async_recv_exact(asio::mutable_buffer data) {
   while (data.size() > 0) {
     std::error_code ec;
     const std::size_t n = co_await async_read_some(data, ec);  // counted as it arrives
-    if (ec == asio::error::eof) throw short_read(expected, expected - data.size(), peer_);
-    if (ec) throw error(ec, "recv", peer_);
+    if (ec == asio::error::eof) throw short_read(expected, expected - data.size(), peer());
+    if (ec) throw error(ec, "recv", peer());
     data += n;
   }
 }
@@ -151,13 +167,17 @@ void connection::try_consume(asio::mutable_buffer peeked, std::error_code& ec) n
   if (left < n) note_transfer(n - left, 0);
 }
 
-std::size_t connection::try_write_some(asio::const_buffer data, std::error_code& ec) noexcept {
+std::size_t connection::send_now(asio::const_buffer data, std::error_code& ec) noexcept {
   ec.clear();
   ssize_t n = 0;
   do {
     n = ::send(socket_.native_handle(), data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
-  const std::size_t sent = transferred(n, ec);
+  return transferred(n, ec);
+}
+
+std::size_t connection::try_write_some(asio::const_buffer data, std::error_code& ec) noexcept {
+  const std::size_t sent = send_now(data, ec);
   if (sent > 0) note_transfer(0, sent);
   return sent;
 }
@@ -165,7 +185,7 @@ std::size_t connection::try_write_some(asio::const_buffer data, std::error_code&
 asio::awaitable<void> connection::async_wait_readable() {
   std::error_code ec;
   co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) throw error(ec, "recv", peer_);
+  if (ec) throw error(ec, "recv", peer());
 }
 
 std::error_code connection::half_close() noexcept {

@@ -101,11 +101,9 @@ asio::awaitable<void> idle_deadline::expired() {
   // Cancelled: complete without throwing (see wait_quietly); run_until knows it was cancelled.
 }
 
-namespace {
-
-// What guard()'s timer handler shares with guard(): the handler may still be queued (with
-// operation_aborted) after guard() has returned, so it owns this and touches nothing else
-// once `done` is set.
+// What a watch's timer handler shares with the watch: the handler may still be queued (with
+// operation_aborted) after the watch is gone, so it owns this and touches nothing else once
+// `done` is set.
 struct guard_watch {
   idle_deadline* deadline;
   asio::steady_timer* timer;
@@ -114,42 +112,51 @@ struct guard_watch {
   bool fired = false;
 };
 
-}  // namespace
-
-// guard()'s watch: sleeps until the latest deadline, re-arming while touches move it (or a
+// The watch's timer: sleeps until the latest deadline, re-arming while touches move it (or a
 // hold keeps it off); at the deadline, or after expire_now(), cancels the guarded operation.
-void idle_deadline::arm_guard(const std::shared_ptr<void>& shared) {
-  timer_->expires_at(holds_ > 0 ? clock::now() + timeout_ : deadline_);
+void idle_deadline::arm_guard(const std::shared_ptr<guard_watch>& shared) {
+  timer_->expires_at(stopped_ ? clock::now() : holds_ > 0 ? clock::now() + timeout_ : deadline_);
   timer_->async_wait([shared](const std::error_code&) {
-    auto* w = static_cast<guard_watch*>(shared.get());
-    if (w->done) return;  // the operation finished first: guard() has let go of everything
-    idle_deadline& d = *w->deadline;
+    guard_watch& w = *shared;
+    if (w.done) return;  // the operation finished first: the watch has let go of everything
+    idle_deadline& d = *w.deadline;
     if (d.stopped_ || (d.holds_ == 0 && clock::now() >= d.deadline_)) {
-      w->fired = true;
-      w->cancel->emit(asio::cancellation_type::all);
+      w.fired = true;
+      w.cancel->emit(asio::cancellation_type::all);
       return;
     }
     d.arm_guard(shared);
   });
 }
 
+idle_deadline::watch::watch(idle_deadline& deadline, const asio::any_io_executor& executor,
+                            asio::cancellation_signal& cancel)
+    : deadline_(deadline),
+      timer_(executor),
+      state_(std::make_shared<guard_watch>(guard_watch{&deadline, &timer_, &cancel})) {
+  deadline_.timer_ = &timer_;
+  deadline_.arm_guard(state_);
+}
+
+idle_deadline::watch::~watch() {
+  state_->done = true;
+  deadline_.timer_ = nullptr;
+  timer_.cancel();
+}
+
+bool idle_deadline::watch::fired() const noexcept { return state_->fired; }
+
 asio::awaitable<bool> idle_deadline::guard(asio::awaitable<void> op) {
   const auto executor = co_await asio::this_coro::executor;
-  asio::steady_timer timer(executor);
   asio::cancellation_signal cancel;
-  auto watch = std::make_shared<guard_watch>(guard_watch{this, &timer, &cancel});
-  timer_ = &timer;
-  arm_guard(watch);
+  const watch deadline_watch(*this, executor, cancel);
   std::exception_ptr failure;
   try {
     co_await asio::co_spawn(executor, std::move(op), asio::bind_cancellation_slot(cancel.slot(), asio::use_awaitable));
   } catch (...) {
     failure = std::current_exception();
   }
-  watch->done = true;
-  timer_ = nullptr;
-  timer.cancel();
-  if (watch->fired) co_return false;
+  if (deadline_watch.fired()) co_return false;
   if (failure) std::rethrow_exception(failure);
   co_return true;
 }

@@ -189,7 +189,6 @@ void load_runner::release_opening(load_slot& slot) noexcept {
 asio::awaitable<void> load_runner::connect(tcp::socket& socket, load_slot& slot) {
   std::error_code ec;
   for (const auto& endpoint : endpoints_) {
-    if (slot.peer_.empty() || slot.endpoint_ != endpoint) slot.peer_ = format_endpoint(endpoint);
     slot.endpoint_ = endpoint;
     socket.close(ec);
     socket.open(endpoint.protocol(), ec);
@@ -222,7 +221,7 @@ asio::awaitable<void> load_runner::exchange(load_slot& slot) {
   release_opening(slot);
   if (first_round) start = co_await wait_for_all_connected(slot, connected);
   if (connected && !failure) {
-    connection conn(std::move(socket), slot.peer_);
+    connection conn(std::move(socket), slot.endpoint_);  // named only if an error needs it
     slot.socket_ = &conn.socket();
     try {
       if (stopping_) throw std::system_error(asio::error::operation_aborted);

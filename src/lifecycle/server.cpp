@@ -5,12 +5,14 @@
 #include "tcpkit/instruments/session_summary.hpp"
 #include "tcpkit/instruments/trace.hpp"
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
@@ -145,14 +147,31 @@ asio::awaitable<void> server::run(session_handler handler) {
       continue;
     }
     if (options_.once) {
-      co_await serve(std::move(socket), id, peer_endpoint);
+      const auto session_executor = socket.get_executor();
+      asio::cancellation_signal cancel;
+      co_await asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint, cancel),
+                              asio::bind_cancellation_slot(cancel.slot(), asio::use_awaitable));
       break;
     }
-    // The session runs on the loop its socket belongs to (co_spawn posts it there).
-    const auto session_executor = socket.get_executor();
-    asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint), asio::detached);
+    spawn_session(std::move(socket), id, peer_endpoint);
   }
   if (stopping_) co_await wait_for_sessions();
+}
+
+// The session runs on the loop its socket belongs to (co_spawn posts it there), spawned once:
+// its idle deadline cancels it through the signal its cancellation slot is bound to
+// (idle_deadline::watch), not through a second spawn of the handler. The signal must outlive
+// every frame of the session, and the completion handler runs inside the last of them, so the
+// handler, which owns the signal, posts its deletion rather than deleting it.
+void server::spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint) {
+  const auto executor = socket.get_executor();
+  auto owned = std::make_unique<asio::cancellation_signal>();
+  asio::cancellation_signal& cancel = *owned;
+  auto finished = [executor, owned = std::move(owned)](const std::exception_ptr&) mutable {
+    asio::post(executor, [gone = std::move(owned)] {});
+  };
+  asio::co_spawn(executor, serve(std::move(socket), id, peer_endpoint, cancel),
+                 asio::bind_cancellation_slot(cancel.slot(), std::move(finished)));
 }
 
 asio::awaitable<void> server::pause_accepting(const std::error_code& ec, bool& reported) {
@@ -207,21 +226,18 @@ struct server::session_end {
   bool idled_out = false;
 };
 
-asio::awaitable<server::session_end> server::run_handler(connection& conn, session_context& context) {
+asio::awaitable<server::session_end> server::run_handler(connection& conn, session_context& context,
+                                                         asio::cancellation_signal& cancel) {
   session_end end;
+  bool cut = false;
   try {
-    if (!co_await conn.idle().guard(handler_(conn, context))) {
-      if (conn.idle().expired_early()) {
-        conn.note_cut(close_how::interrupted);
-        end.message = fmt::format("closing {}: the server is stopping", conn.peer());
-      } else {
-        conn.note_cut(close_how::idle_timeout);
-        end.failure = make_error_code(errc::timed_out);
-        end.idled_out = true;
-        end.message = fmt::format("idle {}: no progress for {:g} s, connection closed", conn.peer(),
-                                  std::chrono::duration<double>(options_.idle_timeout).count());
-      }
+    const idle_deadline::watch deadline(conn.idle(), co_await asio::this_coro::executor, cancel);
+    try {
+      co_await handler_(conn, context);
+    } catch (...) {
+      if (!deadline.fired()) throw;  // else only the echo of the cancellation
     }
+    cut = deadline.fired();
   } catch (const std::system_error& e) {
     conn.note_failure(e);
     end.failure = e.code();
@@ -231,10 +247,29 @@ asio::awaitable<server::session_end> server::run_handler(connection& conn, sessi
     end.failure = make_error_code(std::errc::io_error);
     end.message = describe_failure(e, conn.peer());
   }
+  // A cancellation the deadline emitted stays in this coroutine's state: cleared, so that the
+  // close that follows can still wait for the peer.
+  co_await asio::this_coro::reset_cancellation_state();
+  if (cut) note_cut(conn, end);
   co_return end;
 }
 
-void server::report_end(const session_end& end, std::uint64_t id, const std::string& peer) {
+// The handler was ended by its idle deadline, or by stop() through it: what the summary and
+// the session's log line say.
+void server::note_cut(connection& conn, session_end& end) const {
+  if (conn.idle().expired_early()) {
+    conn.note_cut(close_how::interrupted);
+    end.message = fmt::format("closing {}: the server is stopping", conn.peer());
+    return;
+  }
+  conn.note_cut(close_how::idle_timeout);
+  end.failure = make_error_code(errc::timed_out);
+  end.idled_out = true;
+  end.message = fmt::format("idle {}: no progress for {:g} s, connection closed", conn.peer(),
+                            std::chrono::duration<double>(options_.idle_timeout).count());
+}
+
+void server::report_end(const session_end& end, std::uint64_t id, const connection& conn) {
   {
     const std::lock_guard lock(mutex_);
     live_.erase(id);
@@ -245,11 +280,12 @@ void server::report_end(const session_end& end, std::uint64_t id, const std::str
   }
   if (end.message.empty()) return;
   report_.emit({end.failure ? event_type::error : event_type::note, "  {message}",
-                {{"conn", id}, {"peer", peer}, {"message", end.message}}});
+                {{"conn", id}, {"peer", conn.peer()}, {"message", end.message}}});
 }
 
-asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint) {
-  connection conn(std::move(socket), format_endpoint(peer_endpoint), {options_.idle_timeout, summarize_});
+asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint,
+                                   asio::cancellation_signal& cancel) {
+  connection conn(std::move(socket), peer_endpoint, {options_.idle_timeout, summarize_});
   const auto executor = co_await asio::this_coro::executor;
   {
     const std::lock_guard lock(mutex_);  // stats_.active was counted when run() admitted it
@@ -259,8 +295,8 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   session_context context{id, report_};
   tracer::connection traced =
       options_.trace ? options_.trace->attach(conn.socket(), "server", id, conn.traffic()) : tracer::connection{};
-  const session_end end = co_await run_handler(conn, context);
-  report_end(end, id, conn.peer());
+  const session_end end = co_await run_handler(conn, context, cancel);
+  report_end(end, id, conn);
   // The handler closes the connection when it finishes normally. Otherwise close gracefully
   // here too: a FIN after whatever was already sent, not a reset that could destroy it.
   //

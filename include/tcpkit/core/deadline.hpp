@@ -2,7 +2,9 @@
 // timer with awaitable_operators: whichever finishes first cancels the other.
 #pragma once
 
+#include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -53,6 +55,8 @@ asio::awaitable<bool> complete_within(asio::awaitable<void> op, clock::duration 
 // The session calls touch() whenever bytes move in either direction; expired() completes only
 // once `timeout` has passed with no touch(), which cancels the session. One timer per
 // connection, re-armed lazily, so touching costs a clock read, not a syscall.
+struct guard_watch;  // idle_deadline::watch's state (deadline.cpp)
+
 class idle_deadline {
  public:
   explicit idle_deadline(clock::duration timeout) : timeout_(timeout), deadline_(clock::now() + timeout) {}
@@ -71,6 +75,25 @@ class idle_deadline {
   // for the watch and no parallel group, only a timer whose handler re-arms it lazily and `op`
   // spawned once, bound to the cancellation the timer emits. Per connection of a server.
   asio::awaitable<bool> guard(asio::awaitable<void> op);
+
+  // guard()'s watch, for a caller that spawns the operation itself, its cancellation slot bound
+  // to `cancel` (a server spawns each session once, not once more for its guard): while the
+  // watch lives, the deadline passing (or expire_now()) emits a cancellation on `cancel`, once.
+  // Create it on the operation's executor; the deadline must outlive it.
+  class watch {
+   public:
+    watch(idle_deadline& deadline, const asio::any_io_executor& executor, asio::cancellation_signal& cancel);
+    ~watch();
+    watch(const watch&) = delete;
+    watch& operator=(const watch&) = delete;
+    bool fired() const noexcept;  // the cancellation was emitted
+
+   private:
+    idle_deadline& deadline_;
+    asio::steady_timer timer_;
+    std::shared_ptr<guard_watch> state_;  // shared with the timer's handler
+  };
+
   // Ends the wait of expired() or guard() now, whatever the time: how a server stopping on SIGTERM ends
   // its sessions through the same path as an idle timeout. Call it on the io_context's thread.
   void expire_now();
@@ -104,7 +127,7 @@ class idle_deadline {
   bool stopped_ = false;
   asio::steady_timer* timer_ = nullptr;  // expired()'s or guard()'s timer while it waits
 
-  void arm_guard(const std::shared_ptr<void>& watch);  // guard()'s timer, (re-)armed
+  void arm_guard(const std::shared_ptr<guard_watch>& watch);  // a watch's timer, (re-)armed
 };
 
 }  // namespace tcpkit

@@ -116,7 +116,6 @@ class load_slot {
   friend class load_runner;
   tcp::socket* socket_ = nullptr;  // the worker's connection while an exchange runs
   tcp::endpoint endpoint_;         // where it connects
-  std::string peer_;               // endpoint_ as errors name it, formatted once per slot
   clock::time_point deadline_ = clock::time_point::max();
   clock::duration limit_{};
   bool expired_ = false;

@@ -11,6 +11,7 @@
 #include "tcpkit/core/report.hpp"
 
 #include <asio/awaitable.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <cstdint>
@@ -105,9 +106,15 @@ class server {
   // Counts an accepted connection in and returns its id; 0 (the refusal reported) if
   // --max-conns sessions are live.
   std::uint64_t admit(const tcp::endpoint& peer_endpoint);
-  asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint);
-  asio::awaitable<session_end> run_handler(connection& conn, session_context& context);
-  void report_end(const session_end& end, std::uint64_t id, const std::string& peer);
+  // Spawns serve() on the socket's loop, cancellable through a signal of its own (see .cpp).
+  void spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint);
+  // One session; `cancel` is the signal its spawn's cancellation slot is bound to, through
+  // which its idle deadline (or stop()) ends the handler.
+  asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint,
+                              asio::cancellation_signal& cancel);
+  asio::awaitable<session_end> run_handler(connection& conn, session_context& context, asio::cancellation_signal& cancel);
+  void note_cut(connection& conn, session_end& end) const;
+  void report_end(const session_end& end, std::uint64_t id, const connection& conn);
   void leave();  // the session is no longer active
   asio::awaitable<void> wait_for_sessions();  // after stop(): until none is live, or kStopLimit
   void announce_waiting();
