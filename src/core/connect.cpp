@@ -15,6 +15,9 @@
 namespace tcpkit {
 namespace {
 
+// How often async_connect_unless_stopped looks at its stop token.
+constexpr auto kStopCheck = std::chrono::milliseconds(100);
+
 std::string timeout_reason(clock::duration limit) {
   return fmt::format("timed out after {:g} s", std::chrono::duration<double>(limit).count());
 }
@@ -73,6 +76,11 @@ void bind_before_connect(tcp::socket& socket, const tcp::endpoint& remote, const
   options.before_connect(local.port(), remote);
 }
 
+// Completes once `stop` is requested.
+asio::awaitable<void> wait_for_stop(std::stop_token stop) {
+  while (!stop.stop_requested()) co_await sleep_for(kStopCheck);
+}
+
 }  // namespace
 
 asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t port, connect_options options) {
@@ -108,6 +116,17 @@ asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t po
 asio::awaitable<std::vector<tcp::endpoint>> async_resolve_endpoints(std::string host, std::uint16_t port,
                                                                     connect_options options) {
   co_return co_await resolve(host, port, options, clock::now() + options.timeout);
+}
+
+asio::awaitable<std::optional<tcp::socket>> async_connect_unless_stopped(client_target target, std::stop_token stop) {
+  if (!stop.stop_possible()) co_return co_await async_connect_to(std::move(target.host), target.port, target.connect);
+  // run_until races awaitable<void>s only: the connect stores its socket here.
+  std::optional<tcp::socket> socket;
+  auto connect = [&]() -> asio::awaitable<void> {
+    socket.emplace(co_await async_connect_to(std::move(target.host), target.port, std::move(target.connect)));
+  };
+  co_await run_until(connect(), wait_for_stop(std::move(stop)));
+  co_return socket;
 }
 
 tcp::socket connect_to(asio::io_context& io, std::string_view host, std::uint16_t port, connect_options options) {

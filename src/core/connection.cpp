@@ -200,9 +200,16 @@ asio::awaitable<close_how> connection::async_graceful_close(clock::duration drai
 }
 
 void connection::abort() noexcept {
+  std::error_code ignored;
+  socket_.set_option(asio::socket_base::linger(true, 0), ignored);  // close() then resets
+  close();
+}
+
+void connection::close() noexcept {
   closing_.note_closing(socket_);
   closing_.note_final(socket_);
-  abort_connection(socket_);
+  std::error_code ignored;
+  socket_.close(ignored);
 }
 
 }  // namespace tcpkit

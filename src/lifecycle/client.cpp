@@ -19,7 +19,7 @@ asio::awaitable<void> run_connected(client_session& session, connection& conn, r
     if (session.reset_on_failure && session.reset_on_failure() && conn.is_open()) abort_connection(conn.socket());
     throw;
   }
-  co_await conn.async_graceful_close();
+  if (conn.is_open()) co_await conn.async_graceful_close();
   report_session(report, conn, "client");
   if (session.finished) session.finished(conn);
 }
@@ -29,9 +29,13 @@ asio::awaitable<void> run_connected(client_session& session, connection& conn, r
 asio::awaitable<void> async_run_client(client_session session, reporter& report) {
   std::optional<connection> conn;
   try {
-    tcp::socket socket = co_await async_connect_to(session.target.host, session.target.port, session.target.connect);
-    std::string peer = peer_name(socket);
-    conn.emplace(std::move(socket), std::move(peer),
+    std::optional<tcp::socket> socket = co_await async_connect_unless_stopped(session.target, session.stop);
+    if (!socket) {
+      if (session.stopped) session.stopped();
+      co_return;
+    }
+    std::string peer = peer_name(*socket);
+    conn.emplace(std::move(*socket), std::move(peer),
                  connection_options{session.target.io_timeout, report.wants(event_type::session)});
     if (session.connected) session.connected(*conn);
     co_await run_connected(session, *conn, report);

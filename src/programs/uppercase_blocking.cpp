@@ -1,10 +1,14 @@
 // The blocking uppercase strategies: naive (the seed's: send everything, then read) and threads
 // (a sender thread beside a receiver). Both run on one blocking socket, watched by a monitor
 // thread that shows progress, notices a stall or a stop request, and then unblocks the I/O.
+// The socket is held by a tcpkit::connection without an idle deadline (the monitor watches for
+// progress): its note_transfer() then touches only atomic counters, so both threads may count.
 #include "core/installed_doc.hpp"
 #include "programs/uppercase_exchange.hpp"
 
 #include "tcpkit/core/socket_queues.hpp"
+#include "tcpkit/instruments/session_summary.hpp"
+#include "tcpkit/lifecycle/run_outcome.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/error.hpp>
@@ -55,25 +59,26 @@ bool interrupted_by_signal(const std::error_code& ec) noexcept { return ec == as
 
 // The seed's sending phase, then the half-close. Not send_all(): write_some() is counted as
 // it returns (see next_chunk), so a cut mid-chunk leaves an exact count of the bytes sent.
-void send_everything(tcp::socket& socket, uppercase_exchange& exchange) {
+void send_everything(connection& conn, uppercase_exchange& exchange) {
   for (auto chunk = exchange.next_chunk(); chunk.size() > 0; chunk = exchange.next_chunk()) {
     std::error_code ec;
-    const std::size_t n = socket.write_some(chunk, ec);
-    if (ec && !interrupted_by_signal(ec)) throw error(ec, "send", exchange.peer());
-    exchange.add_sent(n);
+    const std::size_t n = conn.socket().write_some(chunk, ec);
+    if (ec && !interrupted_by_signal(ec)) throw error(ec, "send", conn.peer());
+    conn.note_transfer(0, n);
   }
-  exchange.finish_sending(socket);
+  exchange.finish_sending(conn.half_close());
 }
 
 // Receives and checks until the server's EOF.
-void receive_everything(tcp::socket& socket, uppercase_exchange& exchange) {
+void receive_everything(connection& conn, uppercase_exchange& exchange) {
   const auto buffer = exchange.make_receive_buffer();
   for (;;) {
     std::error_code ec;
-    const std::size_t n = socket.read_some(asio::buffer(buffer.get(), exchange.options().recv_size), ec);
+    const std::size_t n = conn.socket().read_some(asio::buffer(buffer.get(), exchange.options().recv_size), ec);
     if (ec == asio::error::eof) break;
     if (interrupted_by_signal(ec)) continue;
-    if (ec) throw error(ec, "recv", exchange.peer());
+    if (ec) throw error(ec, "recv", conn.peer());
+    conn.note_transfer(n, 0);
     exchange.check_received(buffer.get(), n);
   }
   exchange.finish_receiving();
@@ -198,7 +203,8 @@ error diagnose_stall(const uppercase_exchange& exchange, std::optional<socket_qu
 }
 
 // The seed's algorithm: send everything, then receive, watched for the deadlock it runs into.
-uppercase_result run_naive(tcp::socket& socket, uppercase_exchange& exchange, std::stop_token stop) {
+uppercase_result run_naive(connection& conn, uppercase_exchange& exchange, std::stop_token stop) {
+  tcp::socket& socket = conn.socket();
   first_failure failure;
   std::optional<socket_queues> queues_at_stall;
   monitor_thread monitor(exchange, exchange.options().stall_timeout, stop, failure, [&](close_how why) {
@@ -207,9 +213,9 @@ uppercase_result run_naive(tcp::socket& socket, uppercase_exchange& exchange, st
     unblock(socket);
   });
   try {
-    send_everything(socket, exchange);
+    send_everything(conn, exchange);
     exchange.report_receiving();
-    receive_everything(socket, exchange);
+    receive_everything(conn, exchange);
   } catch (...) {
     failure.record(std::current_exception());  // only the cut's echo, if there was a cut
   }
@@ -227,7 +233,8 @@ uppercase_result run_naive(tcp::socket& socket, uppercase_exchange& exchange, st
 }
 
 // A sender thread beside a receiver (this thread): the replies are drained while we send.
-uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, std::stop_token stop) {
+uppercase_result run_threads(connection& conn, uppercase_exchange& exchange, std::stop_token stop) {
+  tcp::socket& socket = conn.socket();
   exchange.report_receiving();
   first_failure failure;
   auto fail = [&](std::exception_ptr e) {
@@ -243,13 +250,13 @@ uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, 
     // synchronous operations.
     std::jthread sender([&] {
       try {
-        send_everything(socket, exchange);
+        send_everything(conn, exchange);
       } catch (...) {
         fail(std::current_exception());
       }
     });
     try {
-      receive_everything(socket, exchange);
+      receive_everything(conn, exchange);
     } catch (...) {
       fail(std::current_exception());
     }
@@ -267,32 +274,23 @@ uppercase_result run_threads(tcp::socket& socket, uppercase_exchange& exchange, 
 
 namespace {
 
-// Connects (unless stopped first) and runs the strategy, up to the session's summary and the end.
-uppercase_result connect_and_exchange(uppercase_exchange& exchange, std::stop_token stop) {
-  // Connecting uses the coroutine (one deadline over resolution and every address, stoppable);
-  // afterwards the socket is used blocking, from threads, and `io` no longer runs.
-  asio::io_context io;
-  auto connecting = asio::co_spawn(io, connect_unless_stopped(exchange.options(), stop), asio::use_future);
-  io.run();
-  std::optional<tcp::socket> socket = connecting.get();  // rethrows a connect error
-  if (!socket) {
-    exchange.cut(close_how::interrupted);
-    const uppercase_result result = exchange.result();
-    exchange.report_end(result);
-    return result;
-  }
-  exchange.report_connected(*socket);
-  const tracer::connection traced = exchange.attach_trace(*socket);
+// The strategy on a connected connection, up to the session's summary and the end.
+uppercase_result run_connected(connection& conn, uppercase_exchange& exchange, std::stop_token stop) {
+  exchange.report_connected(conn);
+  const tracer::connection traced = exchange.attach_trace(conn);
   uppercase_result result;
   try {
-    result = exchange.options().strategy == uppercase_strategy::naive ? run_naive(*socket, exchange, stop)
-                                                                      : run_threads(*socket, exchange, stop);
+    result = exchange.options().strategy == uppercase_strategy::naive ? run_naive(conn, exchange, stop)
+                                                                      : run_threads(conn, exchange, stop);
   } catch (const std::exception& e) {
-    exchange.report_session(*socket, &e);
+    exchange.note_cut(conn);
+    conn.note_failure(e);
+    report_session(exchange.report(), conn, "client");
     throw;
   }
-  exchange.report_session(*socket, nullptr);
-  exchange.report_end(result);
+  exchange.note_cut(conn);
+  report_session(exchange.report(), conn, "client");
+  exchange.report_end(result, &conn);
   return result;
 }
 
@@ -301,10 +299,20 @@ uppercase_result connect_and_exchange(uppercase_exchange& exchange, std::stop_to
 uppercase_result run_blocking(const uppercase_client_options& options, reporter& report, std::stop_token stop) {
   uppercase_exchange exchange(options, report);
   exchange.report_start();
+  // Connecting uses the coroutine (one deadline over resolution and every address, stoppable);
+  // afterwards the socket is used blocking, from threads, and `io` no longer runs.
+  asio::io_context io;
+  std::optional<connection> conn;
   try {
-    return connect_and_exchange(exchange, stop);
+    auto connecting = asio::co_spawn(io, async_connect_unless_stopped(options, stop), asio::use_future);
+    io.run();
+    std::optional<tcp::socket> socket = connecting.get();  // rethrows a connect error
+    if (!socket) return exchange.report_stopped();
+    std::string peer = peer_name(*socket);
+    conn.emplace(std::move(*socket), std::move(peer), connection_options{std::nullopt, report.wants(event_type::session)});
+    return run_connected(*conn, exchange, stop);
   } catch (const std::exception& e) {
-    exchange.report_failure(e);
+    report_run_failure(report, e, conn ? conn->closing() : close_watch{}, conn ? conn->peer() : std::string());
     throw;
   }
 }

@@ -1,12 +1,12 @@
 // The uppercase client's entry points and its async strategy: one thread, sending and receiving
-// as two coroutines joined on one event loop, so that neither ever waits for the other.
+// as two coroutines joined on one event loop, so that neither ever waits for the other. It runs
+// on the clients' lifecycle (tcpkit/lifecycle/client.hpp), which connects, closes, summarises.
 #include "programs/uppercase_exchange.hpp"
 
+#include "tcpkit/lifecycle/client.hpp"
+
 #include <asio/co_spawn.hpp>
-#include <asio/error.hpp>
 #include <asio/io_context.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 
 #include <exception>
@@ -18,25 +18,19 @@ using detail::uppercase_exchange;
 
 // Sends everything, then half-closes. Not async_send_all(): each write is counted as it
 // returns (see next_chunk), so a stop mid-chunk leaves an exact count of the bytes sent.
-asio::awaitable<void> async_send_everything(tcp::socket& socket, uppercase_exchange& exchange) {
+asio::awaitable<void> async_send_everything(connection& conn, uppercase_exchange& exchange) {
   for (auto chunk = exchange.next_chunk(); chunk.size() > 0; chunk = exchange.next_chunk()) {
-    std::error_code ec;
-    const std::size_t n = co_await socket.async_write_some(chunk, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) throw error(ec, "send", exchange.peer());
-    exchange.add_sent(n);
+    co_await conn.async_write_some(chunk);
   }
-  exchange.finish_sending(socket);
+  exchange.finish_sending(conn.half_close());
 }
 
 // Receives and checks until the server's EOF.
-asio::awaitable<void> async_receive_everything(tcp::socket& socket, uppercase_exchange& exchange) {
+asio::awaitable<void> async_receive_everything(connection& conn, uppercase_exchange& exchange) {
   const auto buffer = exchange.make_receive_buffer();
   for (;;) {
-    std::error_code ec;
-    const std::size_t n = co_await socket.async_read_some(asio::buffer(buffer.get(), exchange.options().recv_size),
-                                                          asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::eof) break;
-    if (ec) throw error(ec, "recv", exchange.peer());
+    const std::size_t n = co_await conn.async_read_some(asio::buffer(buffer.get(), exchange.options().recv_size));
+    if (n == 0) break;  // the server's EOF
     exchange.check_received(buffer.get(), n);
   }
   exchange.finish_receiving();
@@ -72,40 +66,27 @@ std::size_t effective_send_size(const uppercase_client_options& options) noexcep
 
 namespace {
 
-// Connects (unless stopped first) and runs the exchange, up to the session's summary and the end.
-asio::awaitable<uppercase_result> async_connect_and_exchange(uppercase_exchange& exchange, std::stop_token stop) {
-  std::optional<tcp::socket> socket = co_await detail::connect_unless_stopped(exchange.options(), stop);
-  if (!socket) {
-    exchange.cut(close_how::interrupted);
-    const uppercase_result result = exchange.result();
-    exchange.report_end(result);
-    co_return result;
-  }
-  exchange.report_connected(*socket);
-  const tracer::connection traced = exchange.attach_trace(*socket);
+// The session body: both directions at once, watched, up to the result. A stop request closes
+// the connection at once, as a cut session does: the graceful close would wait for replies
+// nobody wants (and up to its drain for a server that keeps answering).
+asio::awaitable<void> async_exchange(connection& conn, uppercase_exchange& exchange, std::stop_token stop,
+                                     uppercase_result& result) {
+  const tracer::connection traced = exchange.attach_trace(conn);
   exchange.report_receiving();
-
   // run_both: if one direction fails, the other is cancelled and the first failure is the one
   // reported. run_until: the watch ends both on a stop request, a stall or its own failure.
   std::exception_ptr watch_failure;
-  uppercase_result result;
-  try {
-    const bool completed = co_await run_until(
-        run_both(async_send_everything(*socket, exchange), async_receive_everything(*socket, exchange)),
-        watch(exchange, stop, watch_failure));
-    if (!completed) {
-      const std::optional<close_how> cut = exchange.cut_short();
-      if (cut == close_how::idle_timeout) throw exchange.no_progress_error(exchange.options().io_timeout);
-      if (cut == close_how::error) std::rethrow_exception(watch_failure);
-    }
-    result = exchange.result();
-  } catch (const std::exception& e) {
-    exchange.report_session(*socket, &e);
-    throw;
+  const bool completed = co_await run_until(
+      run_both(async_send_everything(conn, exchange), async_receive_everything(conn, exchange)),
+      watch(exchange, stop, watch_failure));
+  if (!completed) {
+    exchange.note_cut(conn);
+    const std::optional<close_how> cut = exchange.cut_short();
+    if (cut == close_how::idle_timeout) throw exchange.no_progress_error(exchange.options().io_timeout);
+    if (cut == close_how::error) std::rethrow_exception(watch_failure);
+    conn.close();
   }
-  exchange.report_session(*socket, nullptr);
-  exchange.report_end(result);
-  co_return result;
+  result = exchange.result();
 }
 
 }  // namespace
@@ -113,13 +94,17 @@ asio::awaitable<uppercase_result> async_connect_and_exchange(uppercase_exchange&
 asio::awaitable<uppercase_result> async_run_uppercase_client(uppercase_client_options options, reporter& report,
                                                              std::stop_token stop) {
   uppercase_exchange exchange(options, report);
-  exchange.report_start();
-  try {
-    co_return co_await async_connect_and_exchange(exchange, stop);
-  } catch (const std::exception& e) {
-    exchange.report_failure(e);
-    throw;
-  }
+  exchange.report_start();  // "Sending N bytes...": before connecting, as the seed does
+  uppercase_result result;
+  client_session session;
+  session.target = options;
+  session.connected = [&](connection& conn) { exchange.report_connected(conn); };
+  session.exchange = [&](connection& conn) { return async_exchange(conn, exchange, stop, result); };
+  session.finished = [&](connection& conn) { exchange.report_end(result, &conn); };
+  session.stop = stop;
+  session.stopped = [&] { result = exchange.report_stopped(); };
+  co_await async_run_client(std::move(session), report);
+  co_return result;
 }
 
 uppercase_result run_uppercase_client(const uppercase_client_options& options, reporter& report,

@@ -1,6 +1,6 @@
 #include "programs/uppercase_exchange.hpp"
 
-#include "tcpkit/lifecycle/run_outcome.hpp"
+#include "tcpkit/instruments/session_summary.hpp"
 
 #include <fmt/format.h>
 
@@ -15,25 +15,13 @@ constexpr std::size_t kFirstDataShown = 42;
 
 double seconds_of(clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-// Completes once `stop` is requested (checked every kMonitorTick).
-asio::awaitable<void> wait_for_stop(std::stop_token stop) {
-  while (!stop.stop_requested()) co_await sleep_for(kMonitorTick);
-}
-
-// Connects and stores the socket in `socket`, which the awaiting caller owns: run_until()
-// races awaitable<void>s only.
-asio::awaitable<void> connect_into(std::optional<tcp::socket>& socket, uppercase_client_options options) {
-  socket.emplace(co_await async_connect_to(std::move(options.host), options.port, options.connect));
-}
-
 }  // namespace
 
 uppercase_exchange::uppercase_exchange(const uppercase_client_options& options, reporter& report)
     : options_(options),
       report_(report),
       send_size_(effective_send_size(options)),
-      stream_(round_up_to_messages(options.bytecount), std::max(send_size_, options.recv_size), uppercase_wording::quoted),
-      closing_(report.wants(event_type::session)) {
+      stream_(round_up_to_messages(options.bytecount), std::max(send_size_, options.recv_size), uppercase_wording::quoted) {
   if (options_.recv_size == 0) throw error(errc::usage, "uppercase client", {}, "the receive size must be at least 1 byte");
 }
 
@@ -49,15 +37,16 @@ void uppercase_exchange::report_start() {
                  {"send_size", std::uint64_t{send_size_}}}});
 }
 
-void uppercase_exchange::report_connected(tcp::socket& socket) {
-  peer_ = peer_name(socket);
+void uppercase_exchange::report_connected(connection& conn) {
+  peer_ = conn.peer();
+  traffic_ = &conn.traffic();
   start_ = last_progress_ = clock::now();
-  report_.emit({event_type::connection, {}, {{"local", local_name(socket)}, {"peer", peer_}}});
+  report_.emit({event_type::connection, {}, {{"local", local_name(conn.socket())}, {"peer", peer_}}});
 }
 
-tracer::connection uppercase_exchange::attach_trace(tcp::socket& socket) const {
+tracer::connection uppercase_exchange::attach_trace(connection& conn) const {
   if (options_.trace == nullptr) return {};
-  return options_.trace->attach(socket, "client", 1, traffic_);
+  return options_.trace->attach(conn.socket(), "client", 1, conn.traffic());
 }
 
 void uppercase_exchange::report_receiving() {
@@ -66,25 +55,20 @@ void uppercase_exchange::report_receiving() {
 
 asio::const_buffer uppercase_exchange::next_chunk() const noexcept { return stream_.chunk(sent(), send_size_); }
 
-void uppercase_exchange::finish_sending(tcp::socket& socket) {
-  closing_.note_closing(socket);
-  std::error_code ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-  if (ec) throw error(ec, "shutdown", peer_);
+void uppercase_exchange::finish_sending(std::error_code half_close) {
+  if (half_close) throw error(half_close, "shutdown", peer_);
   sending_done_ = true;
   report_.emit({event_type::progress, "  {bytes_sent} bytes sent", {{"bytes_sent", sent()}, {"bytes_total", total()}}});
 }
 
 void uppercase_exchange::check_received(const unsigned char* data, std::size_t n) {
-  const std::uint64_t offset = received();
+  const std::uint64_t offset = received() - n;
   if (offset == 0 && n > 0) {
     const std::size_t shown = std::min(n, kFirstDataShown);
     report_.emit({event_type::progress,
                   n > shown ? "  The first data received says {first_data}..." : "  The first data received says {first_data}",
                   {{"first_data", payload{std::string(reinterpret_cast<const char*>(data), shown)}}}});
   }
-  // Counted before the check: bytes_received is what was taken in, a wrong reply included.
-  traffic_.add_received(n);
   stream_.check(offset, data, n, peer_);
 }
 
@@ -125,6 +109,10 @@ std::optional<close_how> uppercase_exchange::cut_short() const noexcept {
   return static_cast<close_how>(how);
 }
 
+void uppercase_exchange::note_cut(connection& conn) const noexcept {
+  if (const auto how = cut_short(); how && *how != close_how::error) conn.note_cut(*how);
+}
+
 close_how uppercase_exchange::stall_how() const noexcept {
   return options_.strategy == uppercase_strategy::naive ? close_how::stall_timeout : close_how::idle_timeout;
 }
@@ -146,7 +134,7 @@ uppercase_result uppercase_exchange::result() const {
   return result;
 }
 
-void uppercase_exchange::report_end(const uppercase_result& result) {
+void uppercase_exchange::report_end(const uppercase_result& result, const connection* conn) {
   std::string_view text =
       "Sent {bytes_sent} bytes and received {bytes_received} bytes in {seconds:.3g} s ({mb_per_s:.1f} MB/s); "
       "every byte checked";
@@ -163,30 +151,18 @@ void uppercase_exchange::report_end(const uppercase_result& result) {
              {"seconds", result.seconds},
              {"mb_per_s", result.mb_per_s()},
              {"interrupted", result.interrupted}}};
-  if (!peer_.empty()) {  // connected (a stop may come first)
-    end.fields.insert(end.fields.begin() + 1, {"peer", peer_});
-    add_closing_fields(end, closing_, "client");
+  if (conn != nullptr) {
+    end.fields.insert(end.fields.begin() + 1, {"peer", conn->peer()});
+    add_closing_fields(end, conn->closing(), "client");
   }
   report_.emit(end);
 }
 
-void uppercase_exchange::report_failure(const std::exception& failure) {
-  report_run_failure(report_, failure, closing_, peer_);
-}
-
-void uppercase_exchange::report_session(tcp::socket& socket, const std::exception* failure) {
-  if (!closing_.enabled()) return;
-  // A monitor's own failure is noted as the failure it is, below.
-  if (const auto how = cut_short(); how && *how != close_how::error) closing_.note_cut(*how);
-  if (failure != nullptr) closing_.note_failure(socket, *failure);
-  tcpkit::report_session(report_, closing_, socket, {"client", 0, peer_, sent(), received(), clock::now() - start_});
-}
-
-asio::awaitable<std::optional<tcp::socket>> connect_unless_stopped(uppercase_client_options options,
-                                                                   std::stop_token stop) {
-  std::optional<tcp::socket> socket;
-  co_await run_until(connect_into(socket, std::move(options)), wait_for_stop(stop));
-  co_return socket;
+uppercase_result uppercase_exchange::report_stopped() {
+  cut(close_how::interrupted);
+  const uppercase_result stopped = result();
+  report_end(stopped, nullptr);
+  return stopped;
 }
 
 }  // namespace tcpkit::detail

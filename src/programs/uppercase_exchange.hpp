@@ -1,12 +1,12 @@
 // What the three uppercase client strategies share (private to the library): the payload, the
-// byte counters, the check of every received byte, the watch for progress, and the seed's lines.
-// The strategies differ only in how they schedule sending and receiving.
+// check of every received byte, the watch for progress, and the seed's lines. The strategies
+// differ only in how they schedule sending and receiving. Each runs on a tcpkit::connection,
+// which counts the bytes and notes the close: the exchange reads its counters and counts nothing.
 #pragma once
 
+#include "tcpkit/core/connection.hpp"
 #include "tcpkit/core/errors.hpp"
-#include "tcpkit/instruments/session_summary.hpp"
 #include "tcpkit/instruments/trace.hpp"
-#include "tcpkit/core/traffic_counters.hpp"
 #include "tcpkit/programs/uppercase_client.hpp"
 #include "tcpkit/programs/uppercase_stream.hpp"
 
@@ -25,10 +25,10 @@ namespace tcpkit::detail {
 // the delay before a stop request is noticed.
 inline constexpr auto kMonitorTick = std::chrono::milliseconds(100);
 
-// One exchange's bookkeeping. The counters are atomic so that a sender thread, a receiver
-// thread and a monitor thread may share one exchange; everything else has a single owner:
-// next_chunk/add_sent/finish_sending belong to the sender, check_received/finish_receiving to
-// the receiver, tick to the monitor.
+// One exchange's bookkeeping. The connection's counters are atomic so that a sender thread, a
+// receiver thread and a monitor thread may share one exchange; everything else has a single
+// owner: next_chunk/finish_sending belong to the sender, check_received/finish_receiving to the
+// receiver, tick to the monitor.
 class uppercase_exchange {
  public:
   uppercase_exchange(const uppercase_client_options& options, reporter& report);
@@ -38,36 +38,36 @@ class uppercase_exchange {
   std::uint64_t total() const noexcept { return stream_.total(); }
   std::size_t send_size() const noexcept { return send_size_; }
   const std::string& peer() const noexcept { return peer_; }
-  std::uint64_t sent() const noexcept { return traffic_.bytes_sent(); }
-  std::uint64_t received() const noexcept { return traffic_.bytes_received(); }
-  const traffic_counters& traffic() const noexcept { return traffic_; }
+  // What the connection has counted (nothing before it is made).
+  std::uint64_t sent() const noexcept { return traffic_ ? traffic_->bytes_sent() : 0; }
+  std::uint64_t received() const noexcept { return traffic_ ? traffic_->bytes_received() : 0; }
   bool sending_done() const noexcept { return sending_done_.load(std::memory_order_relaxed); }
 
   // "Sending N bytes of data, in chunks of K bytes": before connecting, as the seed does.
   void report_start();
-  // The connection (JSON only); starts the clock and the progress watch.
-  void report_connected(tcp::socket& socket);
+  // The connection (JSON only), whose counters the exchange reads from now on (it must outlive
+  // the exchange's use of them); starts the clock and the progress watch.
+  void report_connected(connection& conn);
   // Starts tracing the connection if options().trace is set (an empty handle otherwise). The
-  // handle must go before the exchange.
-  tracer::connection attach_trace(tcp::socket& socket) const;
+  // handle must go before the connection.
+  tracer::connection attach_trace(connection& conn) const;
   // "Receiving all the data the server sends back".
   void report_receiving();
 
   // Sender: the payload from the current send offset, at most send_size() bytes; empty when
-  // everything is sent. Count every write with add_sent() as it returns, partial ones
-  // included: the next chunk starts where the last write stopped, and a cut mid-chunk leaves
-  // an exact count (never fewer bytes sent than the server can have echoed).
+  // everything is sent. Every write must be counted as it returns, partial ones included: the
+  // next chunk starts where the last write stopped, and a cut mid-chunk leaves an exact count
+  // (never fewer bytes sent than the server can have echoed).
   asio::const_buffer next_chunk() const noexcept;
-  void add_sent(std::size_t n) noexcept { traffic_.add_sent(n); }
-  // Once everything is sent: the half-close (shutdown(SHUT_WR): the server sees EOF, answers
-  // what it still holds and closes), then "  N bytes sent". Throws tcpkit::error if the
-  // shutdown fails.
-  void finish_sending(tcp::socket& socket);
+  // Once everything is sent and the sending side shut down (`half_close` is what
+  // connection::half_close() returned; the server sees EOF, answers what it still holds and
+  // closes): "  N bytes sent". Throws tcpkit::error ("shutdown <peer>") if the shutdown failed.
+  void finish_sending(std::error_code half_close);
 
-  // Receiver: counts `n` bytes that arrived at the current receive offset and checks them
-  // (uppercase_stream_check): errc::data_mismatch naming the first wrong byte, or when the server
-  // sends more than it was sent; the bytes are counted either way. The first arrival is reported
-  // as the seed does.
+  // Receiver: checks `n` bytes that the connection has just counted as received, so that they
+  // end at received() (counted first: bytes_received is what was taken in, a wrong reply
+  // included). Throws errc::data_mismatch naming the first wrong byte, or when the server sends
+  // more than it was sent (uppercase_stream_check). The first arrival is reported as the seed does.
   void check_received(const unsigned char* data, std::size_t n);
   // At the server's EOF: throws short_read if bytes are missing, else "  N bytes received".
   void finish_receiving();
@@ -83,6 +83,9 @@ class uppercase_exchange {
   // Thread-safe.
   void cut(close_how how) noexcept;
   std::optional<close_how> cut_short() const noexcept;
+  // Notes the cut, if any, on the connection for its summary. The monitor's own failure is not
+  // noted as a cut: it is the failure that ends the session (connection::note_failure).
+  void note_cut(connection& conn) const noexcept;
   // How a stall ends the session: the naive client's stall watchdog, the others' idle timeout.
   close_how stall_how() const noexcept;
   double seconds_since_progress() const noexcept;
@@ -92,13 +95,11 @@ class uppercase_exchange {
 
   // The result so far (complete or interrupted).
   uppercase_result result() const;
-  // After the exchange, with every helper thread finished and the socket still open: the
-  // connection's `session` summary. `failure` is what ended the exchange, if it failed.
-  void report_session(tcp::socket& socket, const std::exception* failure);
-  // The run's `end`, after the session: the summary people read and how the connection closed.
-  void report_end(const uppercase_result& result);
-  // The run failed (before or after connecting): its `error` and `end` (tcpkit/lifecycle/run_outcome.hpp).
-  void report_failure(const std::exception& failure);
+  // The run's `end`, after the session: the summary people read and, if a connection was made
+  // (`conn`: a stop may come first), how it closed.
+  void report_end(const uppercase_result& result, const connection* conn);
+  // A stop request came before the connection was made: the interrupted result, its `end` reported.
+  uppercase_result report_stopped();
 
  private:
   uppercase_client_options options_;
@@ -107,21 +108,15 @@ class uppercase_exchange {
   uppercase_stream_check stream_;
   std::string peer_;
   clock::time_point start_;
-  traffic_counters traffic_;
+  const traffic_counters* traffic_ = nullptr;  // the connection's, once connected
   std::atomic<bool> sending_done_{false};
   static constexpr int kNotCut = -1;
   std::atomic<int> cut_{kNotCut};  // a close_how, once cut
-  close_watch closing_;  // noted by the sender at its half-close, read once every thread is done
   // The monitor's own state (read by others only after the monitor has finished).
   std::uint64_t seen_sent_ = 0;
   std::uint64_t seen_received_ = 0;
   clock::time_point last_progress_;
 };
-
-// Connects as options.connect says, unless `stop` is requested first (std::nullopt then).
-// Throws what async_connect_to throws.
-asio::awaitable<std::optional<tcp::socket>> connect_unless_stopped(uppercase_client_options options,
-                                                                   std::stop_token stop);
 
 // run_uppercase_client for the blocking strategies, naive and threads (uppercase_blocking.cpp).
 uppercase_result run_blocking(const uppercase_client_options& options, reporter& report, std::stop_token stop);

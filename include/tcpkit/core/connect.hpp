@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,12 @@ struct client_target {
 // "connect HOST:PORT: timed out" (exit 4) when the deadline passes.
 // Coroutine parameters are taken by value: a coroutine may outlive the caller's temporaries.
 asio::awaitable<tcp::socket> async_connect_to(std::string host, std::uint16_t port, connect_options options = {});
+
+// async_connect_to `target`, unless `stop` is requested first (from any thread; noticed within
+// 100 ms): then the attempt is abandoned and the result is std::nullopt. For clients whose stop
+// is a request they answer with a result, not a cancellation. A token that cannot be stopped
+// costs nothing: the connect is made as async_connect_to makes it.
+asio::awaitable<std::optional<tcp::socket>> async_connect_unless_stopped(client_target target, std::stop_token stop);
 
 // The addresses `host`:`port` resolves to, in the order async_connect_to tries them, within
 // `options.timeout`. Throws what async_connect_to throws for resolution ("resolve HOST:PORT").

@@ -4,7 +4,7 @@
 //   read/send/recv ──> socket          one place where bytes move, so in one place each:
 //                  ──> traffic         the count (the summary's bytes, the tracer's samples)
 //                  ──> idle deadline   the touch that keeps the watchdog from firing
-//   half_close/graceful_close/abort
+//   half_close/graceful_close/abort/close
 //                  ──> close_watch     the note of who closed first and the final TCP_INFO
 //
 // Errors name the peer as it was when the connection was made ("recv 127.0.0.1:50000: ..."),
@@ -87,6 +87,10 @@ class connection {
   asio::awaitable<close_how> async_graceful_close(clock::duration drain = kDefaultDrain);
   // A reset at once, noted (closing state and final figures first). Never throws.
   void abort() noexcept;
+  // A close at once, without the drain, noted likewise: for a session this side cut short,
+  // which wants nothing more from the peer. The kernel sends a FIN, or a reset if input was
+  // left unread. Never throws.
+  void close() noexcept;
 
   // Bytes moved on this socket by code that drives it itself (the proxy's relay, whose writes
   // are asio::async_write's): counted and touched as the operations above count theirs.
