@@ -1,9 +1,7 @@
 #include "tcpkit/core/deadline.hpp"
 
-#include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/cancellation_state.hpp>
-#include <asio/co_spawn.hpp>
 #include <asio/redirect_error.hpp>
 
 #include <memory>
@@ -145,21 +143,6 @@ idle_deadline::watch::~watch() {
 }
 
 bool idle_deadline::watch::fired() const noexcept { return state_->fired; }
-
-asio::awaitable<bool> idle_deadline::guard(asio::awaitable<void> op) {
-  const auto executor = co_await asio::this_coro::executor;
-  asio::cancellation_signal cancel;
-  const watch deadline_watch(*this, executor, cancel);
-  std::exception_ptr failure;
-  try {
-    co_await asio::co_spawn(executor, std::move(op), asio::bind_cancellation_slot(cancel.slot(), asio::use_awaitable));
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (deadline_watch.fired()) co_return false;
-  if (failure) std::rethrow_exception(failure);
-  co_return true;
-}
 
 void idle_deadline::expire_now() {
   stopped_ = true;

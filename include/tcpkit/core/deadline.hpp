@@ -67,19 +67,11 @@ class idle_deadline {
   // Completes when the deadline has passed without a touch(), or at once after expire_now().
   asio::awaitable<void> expired();
 
-  // Runs `op` until it completes or the deadline passes (or expire_now()), whichever is first;
-  // then `op` is cancelled and has finished when this returns. True if `op` completed; its
-  // exception is rethrown, unless the deadline had passed first (then it is only the echo of
-  // the cancellation). The same as `run_until(op, expired())` for a caller nobody cancels (a
-  // cancellation of the caller does not reach `op`), at a fraction of the cost: no coroutine
-  // for the watch and no parallel group, only a timer whose handler re-arms it lazily and `op`
-  // spawned once, bound to the cancellation the timer emits. Per connection of a server.
-  asio::awaitable<bool> guard(asio::awaitable<void> op);
-
-  // guard()'s watch, for a caller that spawns the operation itself, its cancellation slot bound
-  // to `cancel` (a server spawns each session once, not once more for its guard): while the
-  // watch lives, the deadline passing (or expire_now()) emits a cancellation on `cancel`, once.
-  // Create it on the operation's executor; the deadline must outlive it.
+  // The deadline as a cancellation, for an operation spawned with its cancellation slot bound to
+  // `cancel` (a server spawns each session so): while the watch lives, the deadline passing (or
+  // expire_now()) emits a cancellation on `cancel`, once. The same as `run_until(op, expired())`
+  // at a fraction of the cost: no coroutine for the watch and no parallel group, one timer whose
+  // handler re-arms it lazily. Create it on the operation's executor; the deadline must outlive it.
   class watch {
    public:
     watch(idle_deadline& deadline, const asio::any_io_executor& executor, asio::cancellation_signal& cancel);
@@ -94,7 +86,7 @@ class idle_deadline {
     std::shared_ptr<guard_watch> state_;  // shared with the timer's handler
   };
 
-  // Ends the wait of expired() or guard() now, whatever the time: how a server stopping on SIGTERM ends
+  // Ends the wait of expired() or a watch now, whatever the time: how a server stopping on SIGTERM ends
   // its sessions through the same path as an idle timeout. Call it on the io_context's thread.
   void expire_now();
   bool expired_early() const noexcept { return stopped_; }
@@ -125,7 +117,7 @@ class idle_deadline {
   clock::time_point deadline_;
   int holds_ = 0;
   bool stopped_ = false;
-  asio::steady_timer* timer_ = nullptr;  // expired()'s or guard()'s timer while it waits
+  asio::steady_timer* timer_ = nullptr;  // expired()'s or a watch's timer while it waits
 
   void arm_guard(const std::shared_ptr<guard_watch>& watch);  // a watch's timer, (re-)armed
 };
