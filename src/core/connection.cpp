@@ -117,8 +117,12 @@ asio::awaitable<void> connection::async_send_all(asio::const_buffer data) {
 asio::awaitable<void> connection::async_recv_exact(asio::mutable_buffer data) {
   const std::size_t expected = data.size();
   while (data.size() > 0) {
+    // What has arrived is taken without a trip through the event loop (a short message that
+    // came with or just after the handshake: nearly always); only the rest is waited for.
     std::error_code ec;
-    const std::size_t n = co_await async_read_some(data, ec);  // counted as it arrives
+    std::size_t n = receive_now(data, 0, ec);
+    if (ec == asio::error::would_block) n = co_await async_read_some(data, ec);  // counted as it arrives
+    else if (n > 0) note_transfer(n, 0);
     if (ec == asio::error::eof) throw short_read(expected, expected - data.size(), peer());
     if (ec) throw error(ec, "recv", peer());
     data += n;
@@ -139,13 +143,7 @@ std::size_t transferred(ssize_t n, std::error_code& ec) noexcept {
 }  // namespace
 
 std::size_t connection::try_peek_some(asio::mutable_buffer data, std::error_code& ec) noexcept {
-  ec.clear();
-  ssize_t n = 0;
-  do {
-    n = ::recv(socket_.native_handle(), data.data(), data.size(), MSG_PEEK | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n == 0 && data.size() > 0) ec = asio::error::eof;
-  return transferred(n, ec);
+  return receive_now(data, MSG_PEEK, ec);
 }
 
 void connection::try_consume(asio::mutable_buffer peeked, std::error_code& ec) noexcept {
@@ -165,6 +163,16 @@ void connection::try_consume(asio::mutable_buffer peeked, std::error_code& ec) n
     left -= transferred(got, ec);
   }
   if (left < n) note_transfer(n - left, 0);
+}
+
+std::size_t connection::receive_now(asio::mutable_buffer data, int flags, std::error_code& ec) noexcept {
+  ec.clear();
+  ssize_t n = 0;
+  do {
+    n = ::recv(socket_.native_handle(), data.data(), data.size(), flags | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0 && data.size() > 0) ec = asio::error::eof;
+  return transferred(n, ec);
 }
 
 std::size_t connection::send_now(asio::const_buffer data, std::error_code& ec) noexcept {
@@ -195,8 +203,9 @@ std::error_code connection::half_close() noexcept {
   return ec;
 }
 
+// Not a coroutine itself: the close's own frame is the only one.
 asio::awaitable<close_how> connection::async_graceful_close(clock::duration drain) {
-  co_return co_await tcpkit::async_graceful_close(socket_, drain, &closing_);
+  return tcpkit::async_graceful_close(socket_, drain, &closing_);
 }
 
 void connection::abort() noexcept {

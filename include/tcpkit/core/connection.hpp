@@ -103,6 +103,9 @@ class connection {
  private:
   // One non-blocking send(): what the kernel took, uncounted; would_block if nothing.
   std::size_t send_now(asio::const_buffer data, std::error_code& ec) noexcept;
+  // One non-blocking recv() with `flags`: what had arrived, uncounted; would_block if nothing,
+  // eof at the EOF.
+  std::size_t receive_now(asio::mutable_buffer data, int flags, std::error_code& ec) noexcept;
 
   tcp::socket socket_;
   mutable std::string peer_;  // empty until peer() names peer_endpoint_
