@@ -72,7 +72,7 @@ int run_load(const common_options& options, load_plan plan, load_mode mode) {
   plan.host = options.host;
   plan.port = options.port;
   plan.connect = options.connect();
-  asio::io_context io;  // before the runner: its timers are destroyed first
+  asio::io_context io{1};  // one thread runs it; before the runner: its timers are destroyed first
   load_runner runner(plan, std::move(mode.job));
   const run_result result = run_plan(io, runner);
 
