@@ -7,7 +7,11 @@
 #include "tcpkit/core/connect.hpp"
 #include "tcpkit/core/log_writer.hpp"
 
-#include <CLI/CLI.hpp>
+// CLI11 itself only where options are declared (commands.hpp): the programs that run what the
+// command line chose do not compile it (seconds per file).
+namespace CLI {
+class App;
+}
 
 #include <functional>
 #include <unistd.h>
