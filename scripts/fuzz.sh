@@ -14,14 +14,34 @@ CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTCPKIT_FUZZ=ON \
 targets=$(sed -n 's/^set(TCPKIT_FUZZ_TARGETS \(.*\))$/\1/p' tests/CMakeLists.txt)
 cmake --build "$build" -j2 --target $targets
 mkdir -p "$build/artifacts"
-for target in $targets; do
+# The targets run side by side (the machine's cores share them), each with its own scratch
+# folder and log; each log's summary is printed once all have finished, in order.
+run_target() {
+  local target=$1 scratch status=0
   scratch=$(mktemp -d)
-  echo "fuzz: $target for ${seconds}s"
   UBSAN_OPTIONS=halt_on_error=1 "$build/tests/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
-    -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" "$scratch" "tests/fuzz/corpus/$target" 2>&1 |
-    grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)' || true
-  status=${PIPESTATUS[0]}
+    -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" "$scratch" "tests/fuzz/corpus/$target" \
+    > "$build/artifacts/$target.log" 2>&1 || status=$?
   rm -rf "$scratch"
-  if [[ $status -ne 0 ]]; then echo "fuzz: $target FAILED (status $status); input in $build/artifacts/"; exit 1; fi
+  return $status
+}
+declare -A pids
+for target in $targets; do
+  echo "fuzz: $target for ${seconds}s"
+  run_target "$target" &
+  pids[$target]=$!
 done
+failed=0
+for target in $targets; do
+  status=0
+  wait "${pids[$target]}" || status=$?
+  echo "fuzz: $target"
+  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)' \
+    "$build/artifacts/$target.log" || true
+  if [[ $status -ne 0 ]]; then
+    echo "fuzz: $target FAILED (status $status); input in $build/artifacts/, log in $build/artifacts/$target.log"
+    failed=1
+  fi
+done
+[[ $failed -eq 0 ]] || exit 1
 echo "fuzz: all targets ran ${seconds}s without a finding"
