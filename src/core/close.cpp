@@ -1,7 +1,9 @@
 #include "tcpkit/core/close.hpp"
 
 #include "tcpkit/core/close_watch.hpp"
+#include "tcpkit/core/idle_sweep.hpp"
 
+#include <asio/cancellation_signal.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -48,46 +50,86 @@ asio::mutable_buffer discarded() {
   return asio::buffer(bytes);
 }
 
-// What drain_within()'s timer handler shares with it: the handler may still be queued after
-// the drain has ended (and the socket is closed), so it owns this and does nothing once
-// `done` is set.
-struct drain_watch {
-  tcp::socket* socket;
-  bool done = false;
-  bool fired = false;
-};
+// A drain reads and discards until EOF (fin) or an error (reset), for at most its limit
+// (drain_timeout). What bounds it lives in async_graceful_close()'s frame while read_to_eof()
+// runs: either a timer of its own or, for a server's session, the loop's idle sweep. Either
+// sets `stopped` and cancels the pending read when the limit passes; a peer that keeps
+// sending (every read completing at once, none pending to cancel) is stopped by the flag
+// between reads. No coroutines raced in a parallel group: this runs for nearly every
+// connection whose peer closes after reading our FIN (a sixteen client, for one).
 
-// Reads and discards until EOF (fin) or an error (reset), for at most `limit` (drain_timeout):
-// the timer's handler cancels the pending read, and a peer that keeps sending (every read
-// completing at once, none pending to cancel) is stopped by the flag between reads. One timer
-// and reads, no coroutines raced in a parallel group (this runs for nearly every connection
-// whose peer closes after reading our FIN: a sixteen client, for one).
-asio::awaitable<close_how> drain_within(tcp::socket& socket, clock::duration limit) {
-  asio::steady_timer timer(socket.get_executor(), limit);
-  auto watch = std::make_shared<drain_watch>(drain_watch{&socket});
-  timer.async_wait([watch](const std::error_code& ec) {
-    if (ec || watch->done) return;
-    watch->fired = true;
-    std::error_code ignored;
-    watch->socket->cancel(ignored);
-  });
+// The drain's reads. A cancellation from outside (a session's watchdog gave up on it) throws,
+// as it did when run_until raced the read against a timer, instead of ending a drain.
+asio::awaitable<close_how> read_to_eof(tcp::socket& socket, const bool& stopped) {
   close_how outcome = close_how::reset;
-  while (!watch->fired) {
+  while (!stopped) {
     std::error_code ec;
-    co_await socket.async_read_some(asio::buffer(discarded()), asio::redirect_error(asio::use_awaitable, ec));
+    co_await socket.async_read_some(discarded(), asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::eof) outcome = close_how::fin;
     if (ec) break;
   }
-  watch->done = true;
-  timer.cancel();
-  // Cancelled from outside (a session's watchdog gave up on it): a cancellation, as it was
-  // when run_until raced the read against the timer, not a drain that ended.
   const auto state = co_await asio::this_coro::cancellation_state;
   if (state.cancelled() != asio::cancellation_type::none) {
     throw std::system_error(make_error_code(asio::error::operation_aborted));
   }
-  co_return watch->fired ? close_how::drain_timeout : outcome;
+  co_return stopped ? close_how::drain_timeout : outcome;
 }
+
+// The bound as a timer of the drain's own. Its handler may still be queued after the drain has
+// ended (and the socket is closed), so what it touches is shared, and nothing once `done`.
+class timer_bound {
+ public:
+  timer_bound(tcp::socket& socket, clock::duration limit, bool& stopped)
+      : timer_(socket.get_executor(), limit), shared_(std::make_shared<shared>(shared{&socket, &stopped})) {
+    timer_.async_wait([watch = shared_](const std::error_code& ec) {
+      if (ec || watch->done) return;
+      *watch->stopped = true;
+      std::error_code ignored;
+      watch->socket->cancel(ignored);
+    });
+  }
+  ~timer_bound() {
+    shared_->done = true;
+    timer_.cancel();
+  }
+  timer_bound(const timer_bound&) = delete;
+  timer_bound& operator=(const timer_bound&) = delete;
+
+ private:
+  struct shared {
+    tcp::socket* socket;
+    bool* stopped;
+    bool done = false;
+  };
+  asio::steady_timer timer_;
+  std::shared_ptr<shared> shared_;
+};
+
+// The bound as a deadline nobody touches, in the loop's sweep: no timer armed and cancelled per
+// connection. Its watch's signal cancels the socket's pending operations.
+class sweep_bound {
+ public:
+  sweep_bound(tcp::socket& socket, clock::duration limit, bool& stopped, idle_sweep& sweep)
+      : limit_(limit), socket_(socket), stopped_(stopped), watch_(sweep, limit_, armed()) {}
+  sweep_bound(const sweep_bound&) = delete;
+  sweep_bound& operator=(const sweep_bound&) = delete;
+
+ private:
+  asio::cancellation_signal& armed() {
+    cut_.slot().assign([this](asio::cancellation_type) {
+      stopped_ = true;
+      std::error_code ignored;
+      socket_.cancel(ignored);
+    });
+    return cut_;
+  }
+
+  idle_deadline limit_;
+  tcp::socket& socket_;
+  bool& stopped_;
+  asio::cancellation_signal cut_;
+  idle_watch watch_;  // last: it goes first, before the signal it emits on
+};
 
 // The final figures for a close_watch, just before the socket goes. A reset found while
 // draining is not noted: this side had closed first, and the peer's reset only answers that
@@ -98,7 +140,8 @@ void note_closed(close_watch* watch, tcp::socket& socket) noexcept {
 
 }  // namespace
 
-asio::awaitable<close_how> async_graceful_close(tcp::socket& socket, clock::duration drain, close_watch* watch) {
+asio::awaitable<close_how> async_graceful_close(tcp::socket& socket, clock::duration drain, close_watch* watch,
+                                                idle_sweep* sweep) {
   if (watch != nullptr) watch->note_closing(socket);
   std::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
@@ -106,8 +149,14 @@ asio::awaitable<close_how> async_graceful_close(tcp::socket& socket, clock::dura
   const std::optional<close_how> at_once = ec ? std::nullopt : drain_queued(socket);
   if (at_once) {
     outcome = *at_once;
+  } else if (!ec && sweep != nullptr) {
+    bool stopped = false;
+    const sweep_bound bound(socket, drain, stopped, *sweep);
+    outcome = co_await read_to_eof(socket, stopped);
   } else if (!ec) {
-    outcome = co_await drain_within(socket, drain);
+    bool stopped = false;
+    const timer_bound bound(socket, drain, stopped);
+    outcome = co_await read_to_eof(socket, stopped);
   }
   note_closed(watch, socket);
   socket.close(ec);

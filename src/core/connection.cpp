@@ -15,7 +15,11 @@
 namespace tcpkit {
 
 connection::connection(tcp::socket socket, std::string peer, connection_options options)
-    : socket_(std::move(socket)), peer_(std::move(peer)), closing_(options.watch_close), opened_(clock::now()) {
+    : socket_(std::move(socket)),
+      peer_(std::move(peer)),
+      sweep_(options.sweep),
+      closing_(options.watch_close),
+      opened_(clock::now()) {
   if (options.idle_timeout) idle_.emplace(*options.idle_timeout);
 }
 
@@ -205,7 +209,7 @@ std::error_code connection::half_close() noexcept {
 
 // Not a coroutine itself: the close's own frame is the only one.
 asio::awaitable<close_how> connection::async_graceful_close(clock::duration drain) {
-  return tcpkit::async_graceful_close(socket_, drain, &closing_);
+  return tcpkit::async_graceful_close(socket_, drain, &closing_, sweep_);
 }
 
 void connection::abort() noexcept {

@@ -1,5 +1,7 @@
 #include "tcpkit/core/deadline.hpp"
 
+#include "tcpkit/core/idle_sweep.hpp"
+
 #include <asio/cancellation_signal.hpp>
 #include <asio/cancellation_state.hpp>
 #include <asio/redirect_error.hpp>
@@ -99,54 +101,10 @@ asio::awaitable<void> idle_deadline::expired() {
   // Cancelled: complete without throwing (see wait_quietly); run_until knows it was cancelled.
 }
 
-// What a watch's timer handler shares with the watch: the handler may still be queued (with
-// operation_aborted) after the watch is gone, so it owns this and touches nothing else once
-// `done` is set.
-struct guard_watch {
-  idle_deadline* deadline;
-  asio::steady_timer* timer;
-  asio::cancellation_signal* cancel;
-  bool done = false;
-  bool fired = false;
-};
-
-// The watch's timer: sleeps until the latest deadline, re-arming while touches move it (or a
-// hold keeps it off); at the deadline, or after expire_now(), cancels the guarded operation.
-void idle_deadline::arm_guard(const std::shared_ptr<guard_watch>& shared) {
-  timer_->expires_at(stopped_ ? clock::now() : holds_ > 0 ? clock::now() + timeout_ : deadline_);
-  timer_->async_wait([shared](const std::error_code&) {
-    guard_watch& w = *shared;
-    if (w.done) return;  // the operation finished first: the watch has let go of everything
-    idle_deadline& d = *w.deadline;
-    if (d.stopped_ || (d.holds_ == 0 && clock::now() >= d.deadline_)) {
-      w.fired = true;
-      w.cancel->emit(asio::cancellation_type::all);
-      return;
-    }
-    d.arm_guard(shared);
-  });
-}
-
-idle_deadline::watch::watch(idle_deadline& deadline, const asio::any_io_executor& executor,
-                            asio::cancellation_signal& cancel)
-    : deadline_(deadline),
-      timer_(executor),
-      state_(std::make_shared<guard_watch>(guard_watch{&deadline, &timer_, &cancel})) {
-  deadline_.timer_ = &timer_;
-  deadline_.arm_guard(state_);
-}
-
-idle_deadline::watch::~watch() {
-  state_->done = true;
-  deadline_.timer_ = nullptr;
-  timer_.cancel();
-}
-
-bool idle_deadline::watch::fired() const noexcept { return state_->fired; }
-
 void idle_deadline::expire_now() {
   stopped_ = true;
   if (timer_ != nullptr) timer_->cancel();
+  if (watch_ != nullptr) watch_->expire_soon();
 }
 
 }  // namespace tcpkit

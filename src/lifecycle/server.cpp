@@ -40,6 +40,12 @@ bool is_resource_shortage(const std::error_code& ec) {
 
 constexpr auto kShortageBackoff = std::chrono::milliseconds(100);
 
+// A loop's sweep bounds its sessions' idle deadlines and their closes' drains: it ticks at a
+// tenth of the shorter (200 ms with the default drain), so either passes at most that late.
+clock::duration sweep_tick(const server_options& options) {
+  return idle_sweep::tick_for(std::min(options.idle_timeout, kDefaultDrain));
+}
+
 // A session's failure as its log line says it: with the peer in front, unless the error names
 // the peer already ("recv 127.0.0.1:50000: Connection reset by peer"). Errors about something
 // else ("write stdout: Broken pipe") or about nothing ("std::bad_alloc") get it in front.
@@ -53,16 +59,23 @@ std::string describe_failure(const std::exception& e, const std::string& peer) {
 
 // An extra event loop on its own thread, kept running (work guard) until join_workers().
 struct server::worker {
+  explicit worker(clock::duration tick) : sweep(io.get_executor(), tick) {}
+
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
+  idle_sweep sweep;
   std::thread thread;
 };
 
 server::server(tcp::acceptor acceptor, reporter& report, server_options options)
-    : acceptor_(std::move(acceptor)), report_(report), options_(options), summarize_(report.wants(event_type::session)) {
+    : acceptor_(std::move(acceptor)),
+      report_(report),
+      options_(options),
+      sweep_(acceptor_.get_executor(), sweep_tick(options_)),
+      summarize_(report.wants(event_type::session)) {
   const unsigned loops = options_.once ? 1 : std::max(1u, options_.threads);
   for (unsigned i = 1; i < loops; ++i) {
-    auto w = std::make_unique<worker>();
+    auto w = std::make_unique<worker>(sweep_tick(options_));
     w->thread = std::thread([io = &w->io] {
       // The signals that stop a server belong to the thread that waits for them
       // (cli/server_command.cpp).
@@ -85,6 +98,7 @@ void server::join_workers() {
   // Sessions on the other loops end only when told to (e.g. run() ended by an accept error,
   // not by stop()): without this, joining would wait for their clients or idle timeouts.
   if (!stopping_) stop();
+  wind_down_sweeps();
   for (auto& w : workers_) w->guard.reset();
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
@@ -131,6 +145,7 @@ asio::awaitable<void> server::run(session_handler handler) {
     // socket is accepted straight onto the loop that will serve it.
     const std::size_t loop = workers_.empty() ? 0 : next_loop_++ % (workers_.size() + 1);
     const asio::any_io_executor socket_executor = loop == 0 ? executor : workers_[loop - 1]->io.get_executor();
+    idle_sweep& sweep = loop == 0 ? sweep_ : workers_[loop - 1]->sweep;
     tcp::socket socket = co_await acceptor_.async_accept(socket_executor, peer_endpoint,
                                                          asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
@@ -149,28 +164,37 @@ asio::awaitable<void> server::run(session_handler handler) {
     if (options_.once) {
       const auto session_executor = socket.get_executor();
       asio::cancellation_signal cancel;
-      co_await asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint, cancel),
+      co_await asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint, cancel, sweep),
                               asio::bind_cancellation_slot(cancel.slot(), asio::use_awaitable));
       break;
     }
-    spawn_session(std::move(socket), id, peer_endpoint);
+    spawn_session(std::move(socket), id, peer_endpoint, sweep);
   }
+  wind_down_sweeps();
   if (stopping_) co_await wait_for_sessions();
 }
 
+// No session is coming any more: each loop's idle timer stops with its last session, and the
+// loops can run out of work. Each sweep is wound down on its own loop.
+void server::wind_down_sweeps() {
+  sweep_.wind_down();
+  for (auto& w : workers_) asio::post(w->io, [sweep = &w->sweep] { sweep->wind_down(); });
+}
+
 // The session runs on the loop its socket belongs to (co_spawn posts it there), spawned once:
-// its idle deadline cancels it through the signal its cancellation slot is bound to
-// (idle_deadline::watch), not through a second spawn of the handler. The signal must outlive
+// its idle deadline cancels it through the signal its cancellation slot is bound to (the
+// loop's idle_sweep), not through a second spawn of the handler. The signal must outlive
 // every frame of the session, and the completion handler runs inside the last of them, so the
 // handler, which owns the signal, posts its deletion rather than deleting it.
-void server::spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint) {
+void server::spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint,
+                           idle_sweep& sweep) {
   const auto executor = socket.get_executor();
   auto owned = std::make_unique<asio::cancellation_signal>();
   asio::cancellation_signal& cancel = *owned;
   auto finished = [executor, owned = std::move(owned)](const std::exception_ptr&) mutable {
     asio::post(executor, [gone = std::move(owned)] {});
   };
-  asio::co_spawn(executor, serve(std::move(socket), id, peer_endpoint, cancel),
+  asio::co_spawn(executor, serve(std::move(socket), id, peer_endpoint, cancel, sweep),
                  asio::bind_cancellation_slot(cancel.slot(), std::move(finished)));
 }
 
@@ -227,11 +251,11 @@ struct server::session_end {
 };
 
 asio::awaitable<server::session_end> server::run_handler(connection& conn, session_context& context,
-                                                         asio::cancellation_signal& cancel) {
+                                                         asio::cancellation_signal& cancel, idle_sweep& sweep) {
   session_end end;
   bool cut = false;
   try {
-    const idle_deadline::watch deadline(conn.idle(), co_await asio::this_coro::executor, cancel);
+    const idle_watch deadline(sweep, conn.idle(), cancel);
     try {
       co_await handler_(conn, context);
     } catch (...) {
@@ -284,8 +308,8 @@ void server::report_end(const session_end& end, std::uint64_t id, const connecti
 }
 
 asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint,
-                                   asio::cancellation_signal& cancel) {
-  connection conn(std::move(socket), peer_endpoint, {options_.idle_timeout, summarize_});
+                                   asio::cancellation_signal& cancel, idle_sweep& sweep) {
+  connection conn(std::move(socket), peer_endpoint, {options_.idle_timeout, summarize_, &sweep});
   const auto executor = co_await asio::this_coro::executor;
   {
     const std::lock_guard lock(mutex_);  // stats_.active was counted when run() admitted it
@@ -295,7 +319,7 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   session_context context{id, report_};
   tracer::connection traced =
       options_.trace ? options_.trace->attach(conn.socket(), "server", id, conn.traffic()) : tracer::connection{};
-  const session_end end = co_await run_handler(conn, context, cancel);
+  const session_end end = co_await run_handler(conn, context, cancel, sweep);
   report_end(end, id, conn);
   // The handler closes the connection when it finishes normally. Otherwise close gracefully
   // here too: a FIN after whatever was already sent, not a reset that could destroy it.

@@ -21,6 +21,7 @@
 namespace tcpkit {
 
 class close_watch;  // tcpkit/core/close_watch.hpp
+class idle_sweep;   // tcpkit/core/idle_sweep.hpp
 
 inline constexpr clock::duration kDefaultDrain = std::chrono::seconds(2);
 
@@ -28,9 +29,11 @@ inline constexpr clock::duration kDefaultDrain = std::chrono::seconds(2);
 // close_how::fin (the peer's EOF came: nothing was lost either way), drain_timeout (the peer kept
 // the connection open past `drain`) or reset (already reset or broken). Never throws; the
 // socket is closed on return whatever happened. `watch`, if given, notes the state before the
-// shutdown (who closed first) and the final TCP_INFO just before the close.
+// shutdown (who closed first) and the final TCP_INFO just before the close. `sweep`, if given
+// (the socket's loop's), bounds the drain instead of a timer of the close's own: `drain` then
+// passes up to one of the sweep's ticks late.
 asio::awaitable<close_how> async_graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain,
-                                                close_watch* watch = nullptr);
+                                                close_watch* watch = nullptr, idle_sweep* sweep = nullptr);
 
 // The blocking form, for sockets used from threads. Same guarantees.
 close_how graceful_close(tcp::socket& socket, clock::duration drain = kDefaultDrain, close_watch* watch = nullptr);

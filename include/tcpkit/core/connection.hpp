@@ -28,9 +28,12 @@
 
 namespace tcpkit {
 
+class idle_sweep;  // tcpkit/core/idle_sweep.hpp
+
 struct connection_options {
   std::optional<clock::duration> idle_timeout;  // no progress either way for this long: idle().expired()
   bool watch_close = false;                     // note the close for a `session` summary (system calls)
+  idle_sweep* sweep = nullptr;  // the loop's, if any: it bounds the graceful close's drain (no timer of its own)
 };
 
 class connection {
@@ -112,6 +115,7 @@ class connection {
   tcp::endpoint peer_endpoint_;
   traffic_counters traffic_;
   std::optional<idle_deadline> idle_;
+  idle_sweep* sweep_ = nullptr;
   close_watch closing_;
   clock::time_point opened_;
 };

@@ -55,7 +55,8 @@ asio::awaitable<bool> complete_within(asio::awaitable<void> op, clock::duration 
 // The session calls touch() whenever bytes move in either direction; expired() completes only
 // once `timeout` has passed with no touch(), which cancels the session. One timer per
 // connection, re-armed lazily, so touching costs a clock read, not a syscall.
-struct guard_watch;  // idle_deadline::watch's state (deadline.cpp)
+class idle_sweep;  // watch many deadlines with one timer (tcpkit/core/idle_sweep.hpp)
+class idle_watch;
 
 class idle_deadline {
  public:
@@ -67,27 +68,9 @@ class idle_deadline {
   // Completes when the deadline has passed without a touch(), or at once after expire_now().
   asio::awaitable<void> expired();
 
-  // The deadline as a cancellation, for an operation spawned with its cancellation slot bound to
-  // `cancel` (a server spawns each session so): while the watch lives, the deadline passing (or
-  // expire_now()) emits a cancellation on `cancel`, once. The same as `run_until(op, expired())`
-  // at a fraction of the cost: no coroutine for the watch and no parallel group, one timer whose
-  // handler re-arms it lazily. Create it on the operation's executor; the deadline must outlive it.
-  class watch {
-   public:
-    watch(idle_deadline& deadline, const asio::any_io_executor& executor, asio::cancellation_signal& cancel);
-    ~watch();
-    watch(const watch&) = delete;
-    watch& operator=(const watch&) = delete;
-    bool fired() const noexcept;  // the cancellation was emitted
-
-   private:
-    idle_deadline& deadline_;
-    asio::steady_timer timer_;
-    std::shared_ptr<guard_watch> state_;  // shared with the timer's handler
-  };
-
-  // Ends the wait of expired() or a watch now, whatever the time: how a server stopping on SIGTERM ends
-  // its sessions through the same path as an idle timeout. Call it on the io_context's thread.
+  // Ends the wait of expired() or of an idle_watch now, whatever the time: how a server
+  // stopping on SIGTERM ends its sessions through the same path as an idle timeout. Call it on
+  // the io_context's thread.
   void expire_now();
   bool expired_early() const noexcept { return stopped_; }
 
@@ -117,9 +100,11 @@ class idle_deadline {
   clock::time_point deadline_;
   int holds_ = 0;
   bool stopped_ = false;
-  asio::steady_timer* timer_ = nullptr;  // expired()'s or a watch's timer while it waits
+  asio::steady_timer* timer_ = nullptr;  // expired()'s timer while it waits
+  idle_watch* watch_ = nullptr;           // the idle_sweep's watch on it, if any
 
-  void arm_guard(const std::shared_ptr<guard_watch>& watch);  // a watch's timer, (re-)armed
+  friend class idle_sweep;
+  friend class idle_watch;
 };
 
 }  // namespace tcpkit

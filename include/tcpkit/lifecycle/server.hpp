@@ -7,6 +7,7 @@
 #pragma once
 
 #include "tcpkit/core/deadline.hpp"
+#include "tcpkit/core/idle_sweep.hpp"
 #include "tcpkit/core/endpoint.hpp"
 #include "tcpkit/core/report.hpp"
 
@@ -106,17 +107,20 @@ class server {
   // Counts an accepted connection in and returns its id; 0 (the refusal reported) if
   // --max-conns sessions are live.
   std::uint64_t admit(const tcp::endpoint& peer_endpoint);
-  // Spawns serve() on the socket's loop, cancellable through a signal of its own (see .cpp).
-  void spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint);
+  // Spawns serve() on the socket's loop, cancellable through a signal of its own (see .cpp);
+  // `sweep` is that loop's.
+  void spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint, idle_sweep& sweep);
   // One session; `cancel` is the signal its spawn's cancellation slot is bound to, through
-  // which its idle deadline (or stop()) ends the handler.
+  // which its idle deadline (watched by its loop's `sweep`), or stop(), ends the handler.
   asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint,
-                              asio::cancellation_signal& cancel);
-  asio::awaitable<session_end> run_handler(connection& conn, session_context& context, asio::cancellation_signal& cancel);
+                              asio::cancellation_signal& cancel, idle_sweep& sweep);
+  asio::awaitable<session_end> run_handler(connection& conn, session_context& context, asio::cancellation_signal& cancel,
+                                           idle_sweep& sweep);
   void note_cut(connection& conn, session_end& end) const;
   void report_end(const session_end& end, std::uint64_t id, const connection& conn);
   void leave();  // the session is no longer active
   asio::awaitable<void> wait_for_sessions();  // after stop(): until none is live, or kStopLimit
+  void wind_down_sweeps();
   void announce_waiting();
 
   bool stopping_ = false;
@@ -129,6 +133,7 @@ class server {
   tcp::acceptor acceptor_;
   reporter& report_;
   server_options options_;
+  idle_sweep sweep_;  // the idle deadlines of the acceptor's loop's sessions (each worker has its own)
   bool summarize_ = false;  // the reporter wants `session` events: watch every close
   session_handler handler_;
   server_stats stats_;
