@@ -102,6 +102,11 @@ class server {
   };
 
   struct session_end;
+  // The next connection from the backlog, waiting for one if it is empty; `ec` as accept() says.
+  asio::awaitable<tcp::socket> accept_next(const asio::any_io_executor& socket_executor, tcp::endpoint& peer,
+                                           std::error_code& ec);
+  static constexpr int kAcceptBatch = 16;
+  int accepted_in_a_row_ = 0;
   // Out of descriptors or memory: reports it (once until an accept succeeds), then pauses.
   asio::awaitable<void> pause_accepting(const std::error_code& ec, bool& reported);
   // Counts an accepted connection in and returns its id; 0 (the refusal reported) if
