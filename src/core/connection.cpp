@@ -120,11 +120,15 @@ asio::awaitable<void> connection::async_send_all(asio::const_buffer data) {
 
 asio::awaitable<void> connection::async_recv_exact(asio::mutable_buffer data) {
   const std::size_t expected = data.size();
+  // What the peer says before we have said anything (a request that came with the handshake)
+  // has nearly always arrived: it is taken without a trip through the event loop. A reply to
+  // what we sent has nearly never arrived yet: a recv() now would only fail, and Asio's own
+  // first try is the better one (it skips the try after a read that emptied the socket).
+  bool try_now = traffic_.bytes_sent() == 0;
   while (data.size() > 0) {
-    // What has arrived is taken without a trip through the event loop (a short message that
-    // came with or just after the handshake: nearly always); only the rest is waited for.
-    std::error_code ec;
-    std::size_t n = receive_now(data, 0, ec);
+    std::error_code ec = asio::error::would_block;
+    std::size_t n = try_now ? receive_now(data, 0, ec) : 0;
+    try_now = false;
     if (ec == asio::error::would_block) n = co_await async_read_some(data, ec);  // counted as it arrives
     else if (n > 0) note_transfer(n, 0);
     if (ec == asio::error::eof) throw short_read(expected, expected - data.size(), peer());
