@@ -1,6 +1,7 @@
 #include "tcpkit/core/endpoint.hpp"
 
 #include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/escape.hpp"
 
 #include <asio/error.hpp>
 #include <fmt/format.h>
@@ -34,6 +35,11 @@ std::string format_host_port(std::string_view host, std::uint16_t port) {
 
 std::optional<asio::ip::address> parse_numeric_address(std::string_view host) {
   const std::string text(strip_brackets(host));
+  if (text.find('\0') != std::string::npos) {
+    // The C libraries below would read only up to the NUL ("::ffff\0..." as "::ffff") and
+    // resolve, or bind to, a host that was never asked for.
+    throw error(asio::error::host_not_found, "resolve", escape_bytes(text), "a host cannot contain a NUL byte");
+  }
   std::error_code ec;
   const auto address = asio::ip::make_address(text, ec);
   if (ec) return std::nullopt;

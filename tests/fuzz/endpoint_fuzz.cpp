@@ -50,6 +50,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string host_port = tcpkit::format_host_port(input, 1060);
   require(host_port.size() >= 5 && host_port.substr(host_port.size() - 5) == ":1060");
 
+  // A host with a NUL byte is refused, never taken as the text before the NUL (which is what
+  // the C libraries would read: "::ffff\0..." as "::ffff").
+  if (host.find('\0') != std::string_view::npos) {
+    bool refused = false;
+    try {
+      (void)tcpkit::listen_address(input, tcpkit::address_family::any);
+    } catch (const std::system_error&) {
+      refused = true;
+    }
+    require(refused);
+    return 0;
+  }
+
   // A server's HOST argument, in its numeric forms only, so that no lookup leaves the machine.
   std::error_code ec;
   (void)asio::ip::make_address(std::string(host), ec);

@@ -39,7 +39,8 @@ std::string_view strip_brackets(std::string_view host);
 // The address `host` spells numerically ("127.0.0.1", "::1", "[::1]", "fe80::1%eth0"), or
 // nullopt if it is a name to resolve. An IPv6 scope that names no interface ("fe80::1%nosuchif")
 // throws tcpkit::error (operation "resolve", a name-resolution failure: exit 5) naming it,
-// rather than becoming scope 0 and a bare "Invalid argument" at connect or bind.
+// rather than becoming scope 0 and a bare "Invalid argument" at connect or bind. So does a host
+// with a NUL byte in it (which no command line can hold, but a library caller's string can).
 std::optional<asio::ip::address> parse_numeric_address(std::string_view host);
 
 // A port typed by a user: digits only, 0-65535. std::nullopt for anything else.
