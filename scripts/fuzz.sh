@@ -5,14 +5,18 @@
 # A crash stops the run with a non-zero status; the input is kept in build-fuzz/artifacts/.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 30)
+#   scripts/fuzz.sh --build-only             only build the targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=0
+if [[ "${1:-}" == "--build-only" ]]; then build_only=1; shift; fi
 seconds=${1:-30}
 build=build-fuzz
 CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTCPKIT_FUZZ=ON \
   -DTCPKIT_SANITIZE=address,undefined -DTCPKIT_BUILD_TESTS=ON >/dev/null
 targets=$(sed -n 's/^set(TCPKIT_FUZZ_TARGETS \(.*\))$/\1/p' tests/CMakeLists.txt)
 cmake --build "$build" -j2 --target $targets
+[[ $build_only -eq 1 ]] && exit 0
 mkdir -p "$build/artifacts"
 # The targets run side by side (the machine's cores share them), each with its own scratch
 # folder and log; each log's summary is printed once all have finished, in order.
