@@ -99,7 +99,11 @@ def main(argv):
             # until it opens its 64 connections more slowly than a listen(1) server serves them, so
             # the backlog never overflows: that verdict measures the burst, which such a run cannot make.
             failed, expected = failed - BURST_CASES, expected - BURST_CASES
-        if failed != expected:
+        # Without a sanitizer the burst does overflow a listen(1) backlog, but whether the last
+        # retried client is served after the case's 6 s (FAILED) or just within them (NON-STRICT)
+        # depends on how busy the machine is: either verdict says it, OK would not.
+        burst_caught = {i for i in expected & BURST_CASES if results.get(i, {}).get("verdict") == "NON-STRICT"}
+        if failed | burst_caught != expected:
             fail(f"FAILED cases {sorted(failed)}, expected {sorted(expected)}")
         if all_ok and any(e["verdict"] != "OK" for e in results.values()):
             fail(f"not every case is OK: {[(i, e['verdict']) for i, e in results.items() if e['verdict'] != 'OK']}")
