@@ -24,6 +24,10 @@
 namespace tcpkit {
 namespace {
 
+bool is_would_block(const std::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
 // Accept failures that concern one connection only (it was reset before we took it, or a
 // signal interrupted the call): try again at once.
 bool is_transient(const std::error_code& ec) {
@@ -134,25 +138,15 @@ void server::stop() {
 
 // The acceptor is non-blocking: what the backlog holds is taken by plain accept() calls, one
 // after the other, and the loop waits for readiness only when the backlog is empty. Under load
-// that is one wake-up of the event loop for many connections instead of one each. After
-// kAcceptBatch in a row the loop lets the sessions it spawned run first.
-asio::awaitable<tcp::socket> server::accept_next(const asio::any_io_executor& socket_executor, tcp::endpoint& peer,
-                                                 std::error_code& ec) {
-  for (;;) {
-    if (accepted_in_a_row_ == kAcceptBatch) {
-      accepted_in_a_row_ = 0;
-      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
-    }
-    // (Asio 1.22 cannot deduce this overload's executor type: it is named.)
-    tcp::socket socket = acceptor_.accept<asio::any_io_executor>(socket_executor, peer, ec);
-    if (ec != asio::error::would_block && ec != asio::error::try_again) {
-      ++accepted_in_a_row_;
-      co_return socket;
-    }
-    accepted_in_a_row_ = 0;
-    co_await acceptor_.async_wait(tcp::acceptor::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return tcp::socket(socket_executor);
-  }
+// that is one wake-up of the event loop for many connections instead of one each, and no
+// awaited operation (no coroutine frame) per connection. After kAcceptBatch in a row the loop
+// lets the sessions it spawned run first.
+tcp::socket server::accept_ready(const asio::any_io_executor& socket_executor, tcp::endpoint& peer,
+                                 std::error_code& ec) {
+  // (Asio 1.22 cannot deduce this overload's executor type: it is named.)
+  tcp::socket socket = acceptor_.accept<asio::any_io_executor>(socket_executor, peer, ec);
+  accepted_in_a_row_ = is_would_block(ec) ? 0 : accepted_in_a_row_ + 1;
+  return socket;
 }
 
 asio::awaitable<void> server::run(session_handler handler) {
@@ -167,11 +161,20 @@ asio::awaitable<void> server::run(session_handler handler) {
     tcp::endpoint peer_endpoint;
     // With several loops, connections are dealt out to them in turn, this one included: the
     // socket is accepted straight onto the loop that will serve it.
-    const std::size_t loop = workers_.empty() ? 0 : next_loop_++ % (workers_.size() + 1);
+    if (accepted_in_a_row_ == kAcceptBatch) {
+      accepted_in_a_row_ = 0;
+      co_await asio::post(executor, asio::use_awaitable);
+    }
+    const std::size_t loop = workers_.empty() ? 0 : next_loop_ % (workers_.size() + 1);
     const asio::any_io_executor socket_executor = loop == 0 ? executor : workers_[loop - 1]->io.get_executor();
     idle_sweep& sweep = loop == 0 ? sweep_ : workers_[loop - 1]->sweep;
-    tcp::socket socket = co_await accept_next(socket_executor, peer_endpoint, ec);
+    tcp::socket socket = accept_ready(socket_executor, peer_endpoint, ec);
+    if (is_would_block(ec)) {
+      co_await acceptor_.async_wait(tcp::acceptor::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) continue;  // the backlog has a connection now
+    }
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+    ++next_loop_;
     if (ec && is_transient(ec)) continue;
     if (ec && is_resource_shortage(ec)) {
       co_await pause_accepting(ec, shortage_reported);
@@ -273,32 +276,11 @@ struct server::session_end {
   bool idled_out = false;
 };
 
-asio::awaitable<server::session_end> server::run_handler(connection& conn, session_context& context,
-                                                         asio::cancellation_signal& cancel, idle_sweep& sweep) {
-  session_end end;
-  bool cut = false;
-  try {
-    const idle_watch deadline(sweep, conn.idle(), cancel);
-    try {
-      co_await handler_(conn, context);
-    } catch (...) {
-      if (!deadline.fired()) throw;  // else only the echo of the cancellation
-    }
-    cut = deadline.fired();
-  } catch (const std::system_error& e) {
-    conn.note_failure(e);
-    end.failure = e.code();
-    end.message = describe_failure(e, conn.peer());
-  } catch (const std::exception& e) {
-    conn.note_failure(e);
-    end.failure = make_error_code(std::errc::io_error);
-    end.message = describe_failure(e, conn.peer());
-  }
-  // A cancellation the deadline emitted stays in this coroutine's state: cleared, so that the
-  // close that follows can still wait for the peer.
-  co_await asio::this_coro::reset_cancellation_state();
-  if (cut) note_cut(conn, end);
-  co_return end;
+// A handler's exception, as its session's end: the error, and the line that reports it.
+server::session_end server::failed(connection& conn, const std::exception& e) {
+  conn.note_failure(e);
+  const auto* system = dynamic_cast<const std::system_error*>(&e);
+  return {system != nullptr ? system->code() : make_error_code(std::errc::io_error), describe_failure(e, conn.peer())};
 }
 
 // The handler was ended by its idle deadline, or by stop() through it: what the summary and
@@ -342,7 +324,25 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   session_context context{id, report_};
   tracer::connection traced =
       options_.trace ? options_.trace->attach(conn.socket(), "server", id, conn.traffic()) : tracer::connection{};
-  const session_end end = co_await run_handler(conn, context, cancel, sweep);
+  // The handler runs inside its idle deadline: the sweep cancels it through `cancel` when the
+  // deadline passes (or stop() ends it early).
+  session_end end;
+  bool cut = false;
+  try {
+    const idle_watch deadline(sweep, conn.idle(), cancel);
+    try {
+      co_await handler_(conn, context);
+    } catch (...) {
+      if (!deadline.fired()) throw;  // else only the echo of the cancellation
+    }
+    cut = deadline.fired();
+  } catch (const std::exception& e) {
+    end = failed(conn, e);
+  }
+  // A cancellation the deadline emitted stays in this coroutine's state: cleared, so that the
+  // close that follows can still wait for the peer.
+  co_await asio::this_coro::reset_cancellation_state();
+  if (cut) note_cut(conn, end);
   report_end(end, id, conn);
   // The handler closes the connection when it finishes normally. Otherwise close gracefully
   // here too: a FIN after whatever was already sent, not a reset that could destroy it.

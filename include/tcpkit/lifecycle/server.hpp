@@ -102,9 +102,9 @@ class server {
   };
 
   struct session_end;
-  // The next connection from the backlog, waiting for one if it is empty; `ec` as accept() says.
-  asio::awaitable<tcp::socket> accept_next(const asio::any_io_executor& socket_executor, tcp::endpoint& peer,
-                                           std::error_code& ec);
+  // The next connection from the backlog without waiting; `ec` as accept() says (would_block:
+  // the backlog is empty).
+  tcp::socket accept_ready(const asio::any_io_executor& socket_executor, tcp::endpoint& peer, std::error_code& ec);
   static constexpr int kAcceptBatch = 16;
   int accepted_in_a_row_ = 0;
   // Out of descriptors or memory: reports it (once until an accept succeeds), then pauses.
@@ -119,8 +119,7 @@ class server {
   // which its idle deadline (watched by its loop's `sweep`), or stop(), ends the handler.
   asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint,
                               asio::cancellation_signal& cancel, idle_sweep& sweep);
-  asio::awaitable<session_end> run_handler(connection& conn, session_context& context, asio::cancellation_signal& cancel,
-                                           idle_sweep& sweep);
+  static session_end failed(connection& conn, const std::exception& e);
   void note_cut(connection& conn, session_end& end) const;
   void report_end(const session_end& end, std::uint64_t id, const connection& conn);
   void leave();  // the session is no longer active
