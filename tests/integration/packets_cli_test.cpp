@@ -127,16 +127,23 @@ TEST_F(PacketsCli, AClientCapturesItsOwnConnectionOnlyWhileAnotherStreamsToTheSa
   ASSERT_EQ(client.exit_code(), 0) << client.stderr_text();
   ASSERT_FALSE(stream.exit_code().has_value()) << "the other stream ended before the client ran";
 
-  // Exactly the sixteen exchange: ten segments, all of the client's own port, nothing dropped.
+  // Exactly the sixteen exchange, all of the client's own port, nothing dropped: ten segments, or
+  // eleven when the busy server's reply came after its delayed ACK had acknowledged the FIN alone.
   std::smatch local;
   const std::string out = client.stdout_text();
   ASSERT_TRUE(std::regex_search(out, local, std::regex(R"(this side 127\.0\.0\.1:(\d+) \(left\))"))) << out;
   const auto packets = tcpdump(at("one.pcap"));
-  EXPECT_EQ(packets.size(), 10u);
+  const std::size_t lone_fin_acks =
+      count_matching(packets, std::regex("127\\.0\\.0\\.1\\." + port + " > .*: Flags \\[\\.\\], ack 18,"));
+  EXPECT_LE(lone_fin_acks, 1u);
+  EXPECT_EQ(packets.size(), 10u + lone_fin_acks) << out;
   EXPECT_EQ(count_matching(packets, std::regex("127\\.0\\.0\\.1\\." + local[1].str() + "[ :]")), packets.size());
   EXPECT_EQ(count_matching(lines_of(out), std::regex("^Packets between ")), 1u) << out;
   EXPECT_EQ(count_matching(lines_of(out), std::regex("handshake complete$")), 1u) << out;
-  EXPECT_EQ(count_matching(lines_of(out), std::regex(R"(^Captured 10 segments: .*one\.pcap$)")), 1u) << out;
+  EXPECT_EQ(count_matching(lines_of(out), std::regex("^Captured " + std::to_string(packets.size()) +
+                                                     R"( segments: .*one\.pcap$)")),
+            1u)
+      << out;
 }
 
 TEST_F(PacketsCli, NaiveUppercaseDeadlockAdvertisesZeroWindowsInTheFileAndTheLadder) {
