@@ -3,6 +3,8 @@
 #include "tcpkit/core/close_watch.hpp"
 #include "tcpkit/core/idle_sweep.hpp"
 
+#include "drain.hpp"
+
 #include <asio/cancellation_signal.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
@@ -23,32 +25,10 @@
 namespace tcpkit {
 namespace {
 
-constexpr std::size_t kDrainChunk = 16 * 1024;
+using detail::discarded;
+using detail::drain_queued;
+using detail::kDrainChunk;
 
-// Without waiting: reads and discards what is already queued. Returns the outcome if the EOF
-// (or an error) is already there, nullopt if the peer has not closed yet. Most peers have
-// half-closed by the time we close (the sixteen client shuts down before it reads the reply),
-// and this finds their FIN with one recv() instead of a timer raced against an async read.
-std::optional<close_how> drain_queued(tcp::socket& socket) {
-  std::array<char, kDrainChunk> scratch;
-  for (int round = 0; round < 4; ++round) {  // bounded: a peer still sending waits its turn below
-    const ssize_t n = ::recv(socket.native_handle(), scratch.data(), scratch.size(), MSG_DONTWAIT);
-    if (n == 0) return close_how::fin;
-    if (n > 0) continue;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
-    return close_how::reset;
-  }
-  return std::nullopt;
-}
-
-// Where drains put what they read and throw away: one buffer per thread, not one in every
-// suspended drain's coroutine frame (a 16 KB frame is a large allocation per connection, and
-// this runs for most of them). Nothing ever reads it, so drains on one loop may share it.
-asio::mutable_buffer discarded() {
-  thread_local std::array<char, kDrainChunk> bytes;
-  return asio::buffer(bytes);
-}
 
 // A drain reads and discards until EOF (fin) or an error (reset), for at most its limit
 // (drain_timeout). What bounds it lives in async_graceful_close()'s frame while read_to_eof()

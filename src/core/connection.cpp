@@ -1,6 +1,7 @@
 #include "tcpkit/core/connection.hpp"
 
 #include "tcpkit/core/errors.hpp"
+#include "tcpkit/core/lingering_close.hpp"
 
 #include <asio/associator.hpp>
 #include <asio/async_result.hpp>
@@ -214,6 +215,11 @@ std::error_code connection::half_close() noexcept {
 // Not a coroutine itself: the close's own frame is the only one.
 asio::awaitable<close_how> connection::async_graceful_close(clock::duration drain) {
   return tcpkit::async_graceful_close(socket_, drain, &closing_, sweep_);
+}
+
+void connection::close_lingering(lingering_closes& closes) noexcept {
+  closing_.note_closing(socket_);
+  closes.close(std::move(socket_));
 }
 
 void connection::abort() noexcept {

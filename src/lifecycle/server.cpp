@@ -1,5 +1,6 @@
 #include "tcpkit/lifecycle/server.hpp"
 
+#include "tcpkit/core/accept.hpp"
 #include "tcpkit/core/connection.hpp"
 #include "tcpkit/core/errors.hpp"
 #include "tcpkit/instruments/session_summary.hpp"
@@ -61,13 +62,16 @@ std::string describe_failure(const std::exception& e, const std::string& peer) {
 
 }  // namespace
 
+server::event_loop::event_loop(const asio::any_io_executor& loop_executor, clock::duration tick)
+    : executor(loop_executor), sweep(loop_executor, tick), lingering(loop_executor) {}
+
 // An extra event loop on its own thread, kept running (work guard) until join_workers().
 struct server::worker {
-  explicit worker(clock::duration tick) : sweep(io.get_executor(), tick) {}
+  explicit worker(clock::duration tick) : loop(io.get_executor(), tick) {}
 
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
-  idle_sweep sweep;
+  event_loop loop;
   std::thread thread;
 };
 
@@ -75,7 +79,7 @@ server::server(tcp::acceptor acceptor, reporter& report, server_options options)
     : acceptor_(std::move(acceptor)),
       report_(report),
       options_(options),
-      sweep_(acceptor_.get_executor(), sweep_tick(options_)),
+      main_loop_(acceptor_.get_executor(), sweep_tick(options_)),
       summarize_(report.wants(event_type::session)) {
   const unsigned loops = options_.once ? 1 : std::max(1u, options_.threads);
   for (unsigned i = 1; i < loops; ++i) {
@@ -102,7 +106,7 @@ void server::join_workers() {
   // Sessions on the other loops end only when told to (e.g. run() ended by an accept error,
   // not by stop()): without this, joining would wait for their clients or idle timeouts.
   if (!stopping_) stop();
-  wind_down_sweeps();
+  wind_down_loops();
   for (auto& w : workers_) w->guard.reset();
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
@@ -136,15 +140,14 @@ void server::stop() {
   }
 }
 
-// The acceptor is non-blocking: what the backlog holds is taken by plain accept() calls, one
+// The acceptor is non-blocking: what the backlog holds is taken by accept4() calls, one
 // after the other, and the loop waits for readiness only when the backlog is empty. Under load
 // that is one wake-up of the event loop for many connections instead of one each, and no
 // awaited operation (no coroutine frame) per connection. After kAcceptBatch in a row the loop
 // lets the sessions it spawned run first.
 tcp::socket server::accept_ready(const asio::any_io_executor& socket_executor, tcp::endpoint& peer,
                                  std::error_code& ec) {
-  // (Asio 1.22 cannot deduce this overload's executor type: it is named.)
-  tcp::socket socket = acceptor_.accept<asio::any_io_executor>(socket_executor, peer, ec);
+  tcp::socket socket = tcpkit::accept_ready(acceptor_, socket_executor, peer, ec);
   accepted_in_a_row_ = is_would_block(ec) ? 0 : accepted_in_a_row_ + 1;
   return socket;
 }
@@ -165,10 +168,8 @@ asio::awaitable<void> server::run(session_handler handler) {
       accepted_in_a_row_ = 0;
       co_await asio::post(executor, asio::use_awaitable);
     }
-    const std::size_t loop = workers_.empty() ? 0 : next_loop_ % (workers_.size() + 1);
-    const asio::any_io_executor socket_executor = loop == 0 ? executor : workers_[loop - 1]->io.get_executor();
-    idle_sweep& sweep = loop == 0 ? sweep_ : workers_[loop - 1]->sweep;
-    tcp::socket socket = accept_ready(socket_executor, peer_endpoint, ec);
+    event_loop& loop = next_loop();
+    tcp::socket socket = accept_ready(loop.executor, peer_endpoint, ec);
     if (is_would_block(ec)) {
       co_await acceptor_.async_wait(tcp::acceptor::wait_read, asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) continue;  // the backlog has a connection now
@@ -190,21 +191,32 @@ asio::awaitable<void> server::run(session_handler handler) {
     if (options_.once) {
       const auto session_executor = socket.get_executor();
       asio::cancellation_signal cancel;
-      co_await asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint, cancel, sweep),
+      co_await asio::co_spawn(session_executor, serve(std::move(socket), id, peer_endpoint, cancel, loop),
                               asio::bind_cancellation_slot(cancel.slot(), asio::use_awaitable));
       break;
     }
-    spawn_session(std::move(socket), id, peer_endpoint, sweep);
+    spawn_session(std::move(socket), id, peer_endpoint, loop);
   }
-  wind_down_sweeps();
+  wind_down_loops();
   if (stopping_) co_await wait_for_sessions();
+  // The closes the sessions left to this loop; the other loops' end before their threads do.
+  co_await main_loop_.lingering.async_until_empty();
 }
 
-// No session is coming any more: each loop's idle timer stops with its last session, and the
-// loops can run out of work. Each sweep is wound down on its own loop.
-void server::wind_down_sweeps() {
-  sweep_.wind_down();
-  for (auto& w : workers_) asio::post(w->io, [sweep = &w->sweep] { sweep->wind_down(); });
+server::event_loop& server::next_loop() noexcept {
+  const std::size_t i = workers_.empty() ? 0 : next_loop_ % (workers_.size() + 1);
+  return i == 0 ? main_loop_ : workers_[i - 1]->loop;
+}
+
+// No session is coming any more: each loop's timers stop with its last session and its last
+// lingering close, and the loops can run out of work. Each is wound down on its own loop.
+void server::wind_down_loops() {
+  const auto wind_down = [](event_loop& loop) {
+    loop.sweep.wind_down();
+    loop.lingering.wind_down();
+  };
+  wind_down(main_loop_);
+  for (auto& w : workers_) asio::post(w->io, [&loop = w->loop, wind_down] { wind_down(loop); });
 }
 
 // The session runs on the loop its socket belongs to (co_spawn posts it there), spawned once:
@@ -213,14 +225,14 @@ void server::wind_down_sweeps() {
 // every frame of the session, and the completion handler runs inside the last of them, so the
 // handler, which owns the signal, posts its deletion rather than deleting it.
 void server::spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint,
-                           idle_sweep& sweep) {
+                           event_loop& loop) {
   const auto executor = socket.get_executor();
   auto owned = std::make_unique<asio::cancellation_signal>();
   asio::cancellation_signal& cancel = *owned;
   auto finished = [executor, owned = std::move(owned)](const std::exception_ptr&) mutable {
     asio::post(executor, [gone = std::move(owned)] {});
   };
-  asio::co_spawn(executor, serve(std::move(socket), id, peer_endpoint, cancel, sweep),
+  asio::co_spawn(executor, serve(std::move(socket), id, peer_endpoint, cancel, loop),
                  asio::bind_cancellation_slot(cancel.slot(), std::move(finished)));
 }
 
@@ -313,7 +325,8 @@ void server::report_end(const session_end& end, std::uint64_t id, const connecti
 }
 
 asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint,
-                                   asio::cancellation_signal& cancel, idle_sweep& sweep) {
+                                   asio::cancellation_signal& cancel, event_loop& loop) {
+  idle_sweep& sweep = loop.sweep;
   connection conn(std::move(socket), peer_endpoint, {options_.idle_timeout, summarize_, &sweep});
   const auto executor = co_await asio::this_coro::executor;
   {
@@ -351,7 +364,11 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   // reading would never receive our FIN either (it waits behind the unsent bytes), and the
   // kernel would keep the orphaned socket and its buffers for minutes. A reset frees both ends.
   if (conn.is_open() && end.idled_out) conn.abort();
-  if (conn.is_open()) co_await conn.async_graceful_close();
+  // A close that something will report on (the session's summary, a trace) is awaited here.
+  // Any other is left to the loop, and the session's frames are freed now instead of staying
+  // suspended until the peer's FIN: most of a short session's memory, and of its cache misses.
+  if (conn.is_open() && (summarize_ || options_.trace != nullptr)) co_await conn.async_graceful_close();
+  if (conn.is_open()) conn.close_lingering(loop.lingering);
   traced.close();
   // After the handler's own lines, whatever ended the session (docs/JSON.md, `session`).
   if (summarize_) report_session(report_, conn, "server", id);

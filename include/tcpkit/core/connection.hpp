@@ -28,7 +28,8 @@
 
 namespace tcpkit {
 
-class idle_sweep;  // tcpkit/core/idle_sweep.hpp
+class idle_sweep;        // tcpkit/core/idle_sweep.hpp
+class lingering_closes;  // tcpkit/core/lingering_close.hpp
 
 struct connection_options {
   std::optional<clock::duration> idle_timeout;  // no progress either way for this long: idle().expired()
@@ -88,6 +89,10 @@ class connection {
   std::error_code half_close() noexcept;
   // tcpkit/core/close.hpp's graceful close, noted. Never throws; closed on return.
   asio::awaitable<close_how> async_graceful_close(clock::duration drain = kDefaultDrain);
+  // The same close with its drain handed to `closes` (tcpkit/core/lingering_close.hpp): returns
+  // at once, for a session whose close nobody awaits. The close watch notes the closing but not
+  // the final figures (the socket leaves with the drain). Never throws; closed on return.
+  void close_lingering(lingering_closes& closes) noexcept;
   // A reset at once, noted (closing state and final figures first). Never throws.
   void abort() noexcept;
   // A close at once, without the drain, noted likewise: for a session this side cut short,

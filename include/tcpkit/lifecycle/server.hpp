@@ -3,12 +3,13 @@
 //
 //   acceptor ──accept──> session 1 (coroutine, owns its socket)   || idle watchdog
 //            ──accept──> session 2                                 || idle watchdog
-//            ...
+//            ...                    └─ the close nobody awaits ──> the loop's lingering closes
 #pragma once
 
 #include "tcpkit/core/deadline.hpp"
-#include "tcpkit/core/idle_sweep.hpp"
 #include "tcpkit/core/endpoint.hpp"
+#include "tcpkit/core/idle_sweep.hpp"
+#include "tcpkit/core/lingering_close.hpp"
 #include "tcpkit/core/report.hpp"
 
 #include <asio/awaitable.hpp>
@@ -45,9 +46,12 @@ struct session_context {
 };
 
 // A program's per-connection logic. The connection carries the session's idle deadline, its
-// byte counts and its close watch; the handler owns the exchange and closes the connection when
-// done. An exception it throws is reported as that session's error; the server reports the
-// session's summary after the handler, whatever happened.
+// byte counts and its close watch; the handler owns the exchange, and closes the connection
+// when it wants to know how the close went. What it leaves open the server closes gracefully:
+// awaited when the session's summary or a trace will report it, else in the background on the
+// session's loop (tcpkit/core/lingering_close.hpp), the session ended at once. An exception the
+// handler throws is reported as that session's error; the server reports the session's summary
+// after the handler, whatever happened.
 using session_handler = std::function<asio::awaitable<void>(connection&, session_context&)>;
 
 struct server_stats {
@@ -95,6 +99,14 @@ class server {
   std::error_code last_error() const;
 
  private:
+  // What each event loop has of its own: the idle deadlines of its sessions and their drains,
+  // and the closes its sessions left to it.
+  struct event_loop {
+    event_loop(const asio::any_io_executor& loop_executor, clock::duration tick);
+    asio::any_io_executor executor;
+    idle_sweep sweep;
+    lingering_closes lingering;
+  };
   struct worker;
   struct live_session {
     idle_deadline* idle;
@@ -112,19 +124,20 @@ class server {
   // Counts an accepted connection in and returns its id; 0 (the refusal reported) if
   // --max-conns sessions are live.
   std::uint64_t admit(const tcp::endpoint& peer_endpoint);
-  // Spawns serve() on the socket's loop, cancellable through a signal of its own (see .cpp);
-  // `sweep` is that loop's.
-  void spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint, idle_sweep& sweep);
+  // The loop the next connection goes to: each in turn, the acceptor's own included.
+  event_loop& next_loop() noexcept;
+  // Spawns serve() on `loop` (the socket's), cancellable through a signal of its own (see .cpp).
+  void spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint, event_loop& loop);
   // One session; `cancel` is the signal its spawn's cancellation slot is bound to, through
-  // which its idle deadline (watched by its loop's `sweep`), or stop(), ends the handler.
+  // which its idle deadline (watched by its loop's sweep), or stop(), ends the handler.
   asio::awaitable<void> serve(tcp::socket socket, std::uint64_t id, tcp::endpoint peer_endpoint,
-                              asio::cancellation_signal& cancel, idle_sweep& sweep);
+                              asio::cancellation_signal& cancel, event_loop& loop);
   static session_end failed(connection& conn, const std::exception& e);
   void note_cut(connection& conn, session_end& end) const;
   void report_end(const session_end& end, std::uint64_t id, const connection& conn);
   void leave();  // the session is no longer active
   asio::awaitable<void> wait_for_sessions();  // after stop(): until none is live, or kStopLimit
-  void wind_down_sweeps();
+  void wind_down_loops();
   void announce_waiting();
 
   bool stopping_ = false;
@@ -137,7 +150,7 @@ class server {
   tcp::acceptor acceptor_;
   reporter& report_;
   server_options options_;
-  idle_sweep sweep_;  // the idle deadlines of the acceptor's loop's sessions (each worker has its own)
+  event_loop main_loop_;  // the acceptor's (each worker has its own)
   bool summarize_ = false;  // the reporter wants `session` events: watch every close
   session_handler handler_;
   server_stats stats_;
