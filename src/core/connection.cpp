@@ -21,7 +21,7 @@ connection::connection(tcp::socket socket, std::string peer, connection_options 
       sweep_(options.sweep),
       closing_(options.watch_close),
       opened_(clock::now()) {
-  if (options.idle_timeout) idle_.emplace(*options.idle_timeout);
+  if (options.idle_timeout) idle_.emplace(*options.idle_timeout, opened_);
 }
 
 connection::connection(tcp::socket socket, const tcp::endpoint& peer, connection_options options)
@@ -114,7 +114,7 @@ asio::awaitable<void> connection::async_send_all(asio::const_buffer data) {
     }
     if (ec) throw error(ec, "send", peer());
     data += n;
-    note_transfer(0, 0);  // progress; counted below
+    if (data.size() > 0) note_transfer(0, 0);  // progress, counted below with the rest
   }
   note_transfer(0, total);  // a send_all that failed handed over an unknown part: none is counted
 }

@@ -15,7 +15,6 @@ server_options sixteen_server_options(server_options base) {
 }
 
 asio::awaitable<void> async_serve_sixteen_client(connection& conn, session_context& context) {
-  const auto start = clock::now();
   // Events are built only for a reporter that shows them: under -q their strings and the
   // getsockname() for "local" would be most of the work of an exchange.
   reporter& report = context.report;
@@ -48,7 +47,7 @@ asio::awaitable<void> async_serve_sixteen_client(connection& conn, session_conte
                 {"peer", conn.peer()},
                 {"bytes_sent", std::uint64_t{kFarewell.size()}},
                 {"bytes_received", std::uint64_t{kSixteenOctets}},
-                {"seconds", seconds_since(start)},
+                {"seconds", seconds_since(conn.opened())},
                 {"close", std::string(to_string(outcome))}}});
 }
 
