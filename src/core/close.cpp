@@ -57,15 +57,20 @@ asio::awaitable<close_how> read_to_eof(tcp::socket& socket, const bool& stopped)
 
 // The bound as a timer of the drain's own. Its handler may still be queued after the drain has
 // ended (and the socket is closed), so what it touches is shared, and nothing once `done`.
+// What either bound does when the limit passes: the flag for a drain between reads, and the
+// pending read cancelled.
+void stop_drain(tcp::socket& socket, bool& stopped) noexcept {
+  stopped = true;
+  std::error_code ignored;
+  socket.cancel(ignored);
+}
+
 class timer_bound {
  public:
   timer_bound(tcp::socket& socket, clock::duration limit, bool& stopped)
       : timer_(socket.get_executor(), limit), shared_(std::make_shared<shared>(shared{&socket, &stopped})) {
     timer_.async_wait([watch = shared_](const std::error_code& ec) {
-      if (ec || watch->done) return;
-      *watch->stopped = true;
-      std::error_code ignored;
-      watch->socket->cancel(ignored);
+      if (!ec && !watch->done) stop_drain(*watch->socket, *watch->stopped);
     });
   }
   ~timer_bound() {
@@ -96,11 +101,7 @@ class sweep_bound {
 
  private:
   asio::cancellation_signal& armed() {
-    cut_.slot().assign([this](asio::cancellation_type) {
-      stopped_ = true;
-      std::error_code ignored;
-      socket_.cancel(ignored);
-    });
+    cut_.slot().assign([this](asio::cancellation_type) { stop_drain(socket_, stopped_); });
     return cut_;
   }
 

@@ -41,7 +41,7 @@ void idle_sweep::sweep() {
   for (idle_watch* w = state_->first; w != nullptr;) {
     idle_watch* const next = w->next_;  // emitting only cancels operations: nothing ends inside emit()
     const idle_deadline& d = w->deadline_;
-    if (!w->fired_ && (d.stopped_ || (d.holds_ == 0 && now >= d.deadline_))) {
+    if (!w->fired_ && (d.stopped_ || d.has_expired(now))) {
       w->fired_ = true;
       w->cancel_.emit(asio::cancellation_type::all);
     }

@@ -65,7 +65,9 @@ class idle_deadline {
   idle_deadline(clock::duration timeout, clock::time_point start) : timeout_(timeout), deadline_(start + timeout) {}
 
   void touch() noexcept { deadline_ = clock::now() + timeout_; }
-  bool has_expired() const noexcept { return holds_ == 0 && clock::now() >= deadline_; }
+  bool has_expired() const noexcept { return has_expired(clock::now()); }
+  // The same at `now` (a time just read: one clock read for many deadlines).
+  bool has_expired(clock::time_point now) const noexcept { return holds_ == 0 && now >= deadline_; }
 
   // Completes when the deadline has passed without a touch(), or at once after expire_now().
   asio::awaitable<void> expired();
