@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <signal.h>
 #include <thread>
 
@@ -64,6 +65,23 @@ std::string describe_failure(const std::exception& e, const std::string& peer) {
 
 server::event_loop::event_loop(const asio::any_io_executor& loop_executor, clock::duration tick)
     : executor(loop_executor), sweep(loop_executor, tick), lingering(loop_executor) {}
+
+void server::event_loop::end_sessions() const {
+  // expire_now() never ends a session inside the call (its sweep runs as a handler of its own),
+  // so the list stays as it is while it is walked.
+  for (const live_session* s = live; s != nullptr; s = s->older_) s->idle_.expire_now();
+}
+
+server::live_session::live_session(event_loop& loop, idle_deadline& idle) noexcept
+    : loop_(loop), idle_(idle), older_(loop.live) {
+  if (older_ != nullptr) older_->newer_ = this;
+  loop_.live = this;
+}
+
+server::live_session::~live_session() {
+  (newer_ != nullptr ? newer_->older_ : loop_.live) = older_;
+  if (older_ != nullptr) older_->newer_ = newer_;
+}
 
 // An extra event loop on its own thread, kept running (work guard) until join_workers().
 struct server::worker {
@@ -128,16 +146,11 @@ std::error_code server::last_error() const {
 void server::stop() {
   std::error_code ignored;
   acceptor_.close(ignored);
-  const std::lock_guard lock(mutex_);
-  stopping_ = true;  // under the lock: a session admitted but not yet started sees it (serve())
-  for (const auto& [id, session] : live_) {
-    // expire_now() must run on the session's own loop; the session may end before it does, so
-    // it looks the session up again there.
-    asio::post(session.executor, [this, id = id] {
-      const std::lock_guard relock(mutex_);
-      if (const auto found = live_.find(id); found != live_.end()) found->second.idle->expire_now();
-    });
-  }
+  // Before the loops end their lists: a session admitted but not started yet sees it when it
+  // starts (serve()), one already listed is ended by its loop.
+  stopping_ = true;
+  main_loop_.end_sessions();  // this is the acceptor's thread
+  for (auto& w : workers_) asio::post(w->io, [&loop = w->loop] { loop.end_sessions(); });
 }
 
 // The acceptor is non-blocking: what the backlog holds is taken by accept4() calls, one
@@ -311,13 +324,10 @@ void server::note_cut(connection& conn, session_end& end) const {
 }
 
 void server::report_end(const session_end& end, std::uint64_t id, const connection& conn) {
-  {
+  if (end.failure) {
     const std::lock_guard lock(mutex_);
-    live_.erase(id);
-    if (end.failure) {
-      ++stats_.failed;
-      last_error_ = end.failure;
-    }
+    ++stats_.failed;
+    last_error_ = end.failure;
   }
   if (end.message.empty()) return;
   report_.emit({end.failure ? event_type::error : event_type::note, "  {message}",
@@ -328,12 +338,9 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
                                    asio::cancellation_signal& cancel, event_loop& loop) {
   idle_sweep& sweep = loop.sweep;
   connection conn(std::move(socket), peer_endpoint, {options_.idle_timeout, summarize_, &sweep});
-  const auto executor = co_await asio::this_coro::executor;
-  {
-    const std::lock_guard lock(mutex_);  // stats_.active was counted when run() admitted it
-    live_.emplace(id, live_session{&conn.idle(), executor});
-    if (stopping_) conn.idle().expire_now();  // stop() came between admission and now: end it likewise
-  }
+  // Listed until its end is reported (stats_.active was counted when run() admitted it).
+  std::optional<live_session> listed(std::in_place, loop, conn.idle());
+  if (stopping_) conn.idle().expire_now();  // stop() came between admission and now: end it likewise
   session_context context{id, report_};
   tracer::connection traced =
       options_.trace ? options_.trace->attach(conn.socket(), "server", id, conn.traffic()) : tracer::connection{};
@@ -356,6 +363,7 @@ asio::awaitable<void> server::serve(tcp::socket socket, std::uint64_t id, tcp::e
   // close that follows can still wait for the peer.
   co_await asio::this_coro::reset_cancellation_state();
   if (cut) note_cut(conn, end);
+  listed.reset();
   report_end(end, id, conn);
   // The handler closes the connection when it finishes normally. Otherwise close gracefully
   // here too: a FIN after whatever was already sent, not a reset that could destroy it.

@@ -16,13 +16,13 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string_view>
 #include <system_error>
-#include <unordered_map>
 #include <vector>
 
 namespace tcpkit {
@@ -101,16 +101,31 @@ class server {
  private:
   // What each event loop has of its own: the idle deadlines of its sessions and their drains,
   // and the closes its sessions left to it.
+  class live_session;
   struct event_loop {
     event_loop(const asio::any_io_executor& loop_executor, clock::duration tick);
+    void end_sessions() const;  // stop(): every live session's deadline expired now (on this loop)
     asio::any_io_executor executor;
     idle_sweep sweep;
     lingering_closes lingering;
+    live_session* live = nullptr;  // the sessions running here, the latest first (this loop's thread only)
   };
   struct worker;
-  struct live_session {
-    idle_deadline* idle;
-    asio::any_io_executor executor;  // the loop the session runs on
+  // A running session in its loop's list, for as long as it lives (in the session's frame, made
+  // and destroyed on the loop's thread): what stop() ends. No allocation, no lock.
+  class live_session {
+   public:
+    live_session(event_loop& loop, idle_deadline& idle) noexcept;
+    ~live_session();
+    live_session(const live_session&) = delete;
+    live_session& operator=(const live_session&) = delete;
+
+   private:
+    friend struct event_loop;
+    event_loop& loop_;
+    idle_deadline& idle_;
+    live_session* newer_ = nullptr;
+    live_session* older_ = nullptr;
   };
 
   struct session_end;
@@ -140,11 +155,10 @@ class server {
   void wind_down_loops();
   void announce_waiting();
 
-  bool stopping_ = false;
+  std::atomic<bool> stopping_ = false;  // set on the acceptor's thread, read by sessions on every loop
   std::vector<std::unique_ptr<worker>> workers_;  // the loops besides the acceptor's
   std::size_t next_loop_ = 0;
-  mutable std::mutex mutex_;  // guards stats_, live_ and last_error_: sessions may run on workers
-  std::unordered_map<std::uint64_t, live_session> live_;  // every running session, by id
+  mutable std::mutex mutex_;  // guards stats_ and last_error_: sessions may run on workers
   asio::steady_timer* sessions_ended_ = nullptr;  // wait_for_sessions()' timer while it waits
 
   tcp::acceptor acceptor_;
