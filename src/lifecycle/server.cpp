@@ -236,14 +236,32 @@ void server::wind_down_loops() {
 // its idle deadline cancels it through the signal its cancellation slot is bound to (the
 // loop's idle_sweep), not through a second spawn of the handler. The signal must outlive
 // every frame of the session, and the completion handler runs inside the last of them, so the
-// handler, which owns the signal, posts its deletion rather than deleting it.
+// handler, which owns the signal, does not delete it:
+//
+// - on the acceptor's loop it keeps it for the next session. That one is spawned from this
+//   thread, so no sooner than the last frame has gone (Asio destroys it right after the
+//   handler returns, before the loop runs anything else);
+// - on another loop it posts its deletion there: a spare kept for the acceptor's thread could
+//   be bound to a new session there while this thread still destroys the frame.
 void server::spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endpoint& peer_endpoint,
                            event_loop& loop) {
   const auto executor = socket.get_executor();
-  auto owned = std::make_unique<asio::cancellation_signal>();
+  std::vector<std::unique_ptr<asio::cancellation_signal>>* spares =
+      &loop == &main_loop_ ? &main_loop_.spare_signals : nullptr;
+  std::unique_ptr<asio::cancellation_signal> owned;
+  if (spares != nullptr && !spares->empty()) {
+    owned = std::move(spares->back());
+    spares->pop_back();
+  } else {
+    owned = std::make_unique<asio::cancellation_signal>();
+  }
   asio::cancellation_signal& cancel = *owned;
-  auto finished = [executor, owned = std::move(owned)](const std::exception_ptr&) mutable {
-    asio::post(executor, [gone = std::move(owned)] {});
+  auto finished = [executor, spares, owned = std::move(owned)](const std::exception_ptr&) mutable {
+    if (spares != nullptr) {
+      spares->push_back(std::move(owned));
+    } else {
+      asio::post(executor, [gone = std::move(owned)] {});
+    }
   };
   asio::co_spawn(executor, serve(std::move(socket), id, peer_endpoint, cancel, loop),
                  asio::bind_cancellation_slot(cancel.slot(), std::move(finished)));

@@ -109,6 +109,9 @@ class server {
     idle_sweep sweep;
     lingering_closes lingering;
     live_session* live = nullptr;  // the sessions running here, the latest first (this loop's thread only)
+    // The cancellation signals of ended sessions, for the next (the acceptor's loop only: see
+    // spawn_session()).
+    std::vector<std::unique_ptr<asio::cancellation_signal>> spare_signals;
   };
   struct worker;
   // A running session in its loop's list, for as long as it lives (in the session's frame, made
