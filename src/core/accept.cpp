@@ -2,11 +2,16 @@
 
 #include <asio/detail/socket_ops.hpp>
 #include <asio/error.hpp>
+#include <asio/version.hpp>
 
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+// The state flags below are Asio's implementation, not its interface: checked for the version
+// they were read in (asio/detail/socket_ops.hpp, reactive_socket_service_base.ipp).
+static_assert(ASIO_VERSION == 102201, "check accept_ready()'s use of Asio's socket state flags for this Asio");
 
 namespace tcpkit {
 namespace {
@@ -31,6 +36,11 @@ tcp::socket accept_ready(tcp::acceptor& acceptor, const asio::any_io_executor& e
     ec = std::error_code(errno, asio::error::get_system_category());
     return socket;
   }
+  if (length > peer.capacity()) {  // cannot happen for TCP; resize() would throw
+    ::close(fd);
+    ec = make_error_code(std::errc::address_family_not_supported);
+    return socket;
+  }
   peer.resize(length);
   socket.assign(peer.protocol(), fd, ec);  // registers it with the loop's reactor
   if (ec) {
@@ -43,6 +53,11 @@ tcp::socket accept_ready(tcp::acceptor& acceptor, const asio::any_io_executor& e
   auto& state = socket_state::of(socket);
   state = static_cast<ops::state_type>((state & ~ops::possible_dup) | ops::internal_non_blocking);
   return socket;
+}
+
+void note_duplicated(tcp::socket& socket) noexcept {
+  auto& state = socket_state::of(socket);
+  state = static_cast<asio::detail::socket_ops::state_type>(state | asio::detail::socket_ops::possible_dup);
 }
 
 }  // namespace tcpkit

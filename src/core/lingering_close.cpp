@@ -15,9 +15,18 @@ namespace tcpkit {
 
 // One drain: owned by its pending read's completion handler, linked into its set's list until
 // it ends or expires. `owner` is null once it has left the list (expired, or the set is gone):
-// the read that completes then only closes it.
+// the read that completes then only closes it. However it goes (its read's end, a handler that
+// could not be made, its loop destroyed with the read pending), it leaves the list with it.
 struct lingering_closes::entry {
-  tcp::socket socket;
+  entry(tcp::socket s, clock::time_point at, lingering_closes* set) noexcept
+      : socket(std::move(s)), deadline(at), owner(set) {}
+  ~entry() {
+    if (owner != nullptr) owner->unlink(*this);
+  }
+  entry(const entry&) = delete;
+  entry& operator=(const entry&) = delete;
+
+  tcp::socket socket;  // closed with the entry
   clock::time_point deadline;
   lingering_closes* owner;
   entry* newer = nullptr;
@@ -45,14 +54,19 @@ void lingering_closes::close(tcp::socket socket) noexcept {
     socket.close(ec);
     return;
   }
-  std::unique_ptr<entry> drain(new (std::nothrow) entry{std::move(socket), clock::now() + drain_, this});
+  std::unique_ptr<entry> drain(new (std::nothrow) entry(std::move(socket), clock::now() + drain_, this));
   if (drain == nullptr) {
     socket.close(ec);  // (not moved from: the entry was never made)
     return;
   }
   link(*drain);
-  arm();
-  read(std::move(drain));
+  try {
+    arm();
+    read(std::move(drain));
+  } catch (...) {
+    // Out of memory for the timer's or the read's operation: the entry goes (unlinked, its
+    // socket closed) with whichever unique_ptr still held it.
+  }
 }
 
 // Reads and discards until the EOF, a reset, or the drain's end: each completion reads again
@@ -69,9 +83,7 @@ void lingering_closes::read(std::unique_ptr<entry> drain) {
 }
 
 void lingering_closes::finish(std::unique_ptr<entry> drain) noexcept {
-  if (drain->owner != nullptr) drain->owner->unlink(*drain);
-  std::error_code ignored;
-  drain->socket.close(ignored);
+  drain.reset();  // out of the list if still in it, and closed
 }
 
 void lingering_closes::link(entry& drain) noexcept {
@@ -98,15 +110,22 @@ void lingering_closes::wind_down() {
 
 // The timer, if it is not set already, at the oldest drain's deadline: no sooner than a tenth
 // of the limit from now, so that a steady stream of drains wakes it at most ten times per limit.
+//
+// A wait cancelled (the set winding down, and empty for a moment) may have had a drain added
+// since: it arms again for that one rather than leave it unbounded.
 void lingering_closes::arm() {
   if (armed_ || oldest_ == nullptr) return;
-  armed_ = true;
   timer_.expires_at(std::max(oldest_->deadline, clock::now() + idle_sweep::tick_for(drain_)));
   timer_.async_wait([this, alive = alive_](const std::error_code& ec) {
     if (!*alive) return;
     armed_ = false;
-    if (!ec) expire();
+    if (ec) {
+      arm();
+    } else {
+      expire();
+    }
   });
+  armed_ = true;
 }
 
 // What is overdue leaves the list and is closed: its pending read completes as aborted.

@@ -1,5 +1,6 @@
 #include "tcpkit/instruments/trace.hpp"
 
+#include "tcpkit/core/accept.hpp"
 #include "tcpkit/core/errors.hpp"
 #include "tcpkit/core/tcp_info.hpp"
 
@@ -59,6 +60,7 @@ tracer::connection tracer::attach(tcp::socket& socket, std::string_view side, st
                                   const traffic_counters& counters) {
   std::string local = local_name(socket);
   std::string peer = peer_name(socket);
+  note_duplicated(socket);  // the duplicate outlives the socket's close: Asio must leave its epoll set
   const int fd = ::dup(socket.native_handle());
   if (fd < 0) return {};  // out of descriptors: this connection goes untraced rather than failing
   std::lock_guard lock(mutex_);

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <new>
 #include <optional>
 #include <signal.h>
 #include <thread>
@@ -66,6 +67,10 @@ std::string describe_failure(const std::exception& e, const std::string& peer) {
 server::event_loop::event_loop(const asio::any_io_executor& loop_executor, clock::duration tick)
     : executor(loop_executor), sweep(loop_executor, tick), lingering(loop_executor) {}
 
+server::event_loop::~event_loop() {
+  for (live_session* s = live; s != nullptr; s = s->older_) s->loop_ = nullptr;
+}
+
 void server::event_loop::end_sessions() const {
   // expire_now() never ends a session inside the call (its sweep runs as a handler of its own),
   // so the list stays as it is while it is walked.
@@ -73,13 +78,14 @@ void server::event_loop::end_sessions() const {
 }
 
 server::live_session::live_session(event_loop& loop, idle_deadline& idle) noexcept
-    : loop_(loop), idle_(idle), older_(loop.live) {
+    : loop_(&loop), idle_(idle), older_(loop.live) {
   if (older_ != nullptr) older_->newer_ = this;
-  loop_.live = this;
+  loop.live = this;
 }
 
 server::live_session::~live_session() {
-  (newer_ != nullptr ? newer_->older_ : loop_.live) = older_;
+  if (loop_ == nullptr) return;
+  (newer_ != nullptr ? newer_->older_ : loop_->live) = older_;
   if (older_ != nullptr) older_->newer_ = newer_;
 }
 
@@ -258,10 +264,13 @@ void server::spawn_session(tcp::socket socket, std::uint64_t id, const tcp::endp
   asio::cancellation_signal& cancel = *owned;
   auto finished = [executor, spares, owned = std::move(owned)](const std::exception_ptr&) mutable {
     if (spares != nullptr) {
-      spares->push_back(std::move(owned));
-    } else {
-      asio::post(executor, [gone = std::move(owned)] {});
+      try {
+        spares->push_back(std::move(owned));  // (on failure it is left here, not moved)
+        return;
+      } catch (const std::bad_alloc&) {
+      }
     }
+    asio::post(executor, [gone = std::move(owned)] {});
   };
   asio::co_spawn(executor, serve(std::move(socket), id, peer_endpoint, cancel, loop),
                  asio::bind_cancellation_slot(cancel.slot(), std::move(finished)));

@@ -175,6 +175,27 @@ TEST(LingeringClose, WoundDownTheLoopRunsOutOfWorkWithTheLastDrain) {
   EXPECT_EQ(closes.draining(), 0u);
 }
 
+TEST(LingeringClose, ADrainBegunWhileTheWoundDownTimerIsBeingCancelledIsStillBounded) {
+  asio::io_context io;
+  lingering_closes closes(io.get_executor(), 200ms);
+  closes.wind_down();
+  auto [first_peer, first] = test::make_socket_pair(io);
+  closes.close(std::move(first));  // arms the timer
+  first_peer.shutdown(tcp::socket::shutdown_send);
+  // One handler at a time, until the first drain has ended: the set is empty and wound down,
+  // so the timer is cancelled, its handler not run yet.
+  const auto give_up = clock::now() + 5s;
+  while (closes.draining() != 0 && clock::now() < give_up) io.run_one_for(10ms);
+  ASSERT_EQ(closes.draining(), 0u);
+
+  auto [second_peer, second] = test::make_socket_pair(io);
+  const auto start = clock::now();
+  closes.close(std::move(second));  // its peer never closes: only the limit ends it
+  ASSERT_TRUE(run_until(io, [&] { return closes.draining() == 0; }, 2s)) << "the second drain had no bound";
+  EXPECT_LT(clock::now() - start, 200ms + 20ms + 100ms);
+  EXPECT_TRUE(peer_sees_closed(second_peer));
+}
+
 TEST(LingeringClose, DestroyingTheSetClosesWhatStillDrains) {
   asio::io_context io;
   auto [peer, ours] = test::make_socket_pair(io);

@@ -14,6 +14,7 @@
 // is new and this process's alone, and close-on-exec: a child forked meanwhile holds it only
 // until its exec (for the few microseconds in which an event could still be reported for it,
 // a spurious wake-up that Asio's non-blocking operations absorb, as they do for its own sockets).
+// Whoever dup()s it later says so first with note_duplicated() (the tracer does).
 #pragma once
 
 #include "tcpkit/core/endpoint.hpp"
@@ -28,5 +29,10 @@ namespace tcpkit {
 // as accept4() failed (would_block: nothing is waiting), the socket then not open.
 tcp::socket accept_ready(tcp::acceptor& acceptor, const asio::any_io_executor& executor, tcp::endpoint& peer,
                          std::error_code& ec);
+
+// Tells Asio that `socket`'s descriptor is about to be duplicated (dup()): at its close Asio then
+// takes it out of the epoll set first, which close() alone would not do while a duplicate
+// keeps the file open. For any tcp::socket, accepted here or opened by Asio itself.
+void note_duplicated(tcp::socket& socket) noexcept;
 
 }  // namespace tcpkit

@@ -75,7 +75,9 @@ class server {
 
   // Accepts and serves until stop(), or with `once` until the first session has ended. After
   // stop() it returns once every live session, on every loop, has ended (each within its drain
-  // deadline; at most kStopLimit). If accepting fails it throws at once, and the sessions still
+  // deadline; at most kStopLimit), and then the closes left to this loop have (each within the
+  // drain and a tenth: tcpkit/core/lingering_close.hpp; the other loops' end before their
+  // threads, join_workers()). If accepting fails it throws at once, and the sessions still
   // running go on in their io_contexts.
   asio::awaitable<void> run(session_handler handler);
 
@@ -104,6 +106,11 @@ class server {
   class live_session;
   struct event_loop {
     event_loop(const asio::any_io_executor& loop_executor, clock::duration tick);
+    // A session frame still suspended when the server goes (its io_context destroyed later)
+    // must not unlink itself from this list then: the list lets go of them first.
+    ~event_loop();
+    event_loop(const event_loop&) = delete;
+    event_loop& operator=(const event_loop&) = delete;
     void end_sessions() const;  // stop(): every live session's deadline expired now (on this loop)
     asio::any_io_executor executor;
     idle_sweep sweep;
@@ -125,7 +132,7 @@ class server {
 
    private:
     friend struct event_loop;
-    event_loop& loop_;
+    event_loop* loop_;  // null once the loop has let go of the list
     idle_deadline& idle_;
     live_session* newer_ = nullptr;
     live_session* older_ = nullptr;
