@@ -34,7 +34,7 @@ struct lingering_closes::entry {
 };
 
 lingering_closes::lingering_closes(const asio::any_io_executor& executor, clock::duration drain)
-    : executor_(executor), drain_(drain), timer_(executor) {}
+    : drain_(drain), timer_(executor) {}
 
 lingering_closes::~lingering_closes() {
   *alive_ = false;
@@ -78,12 +78,8 @@ void lingering_closes::read(std::unique_ptr<entry> drain) {
       read(std::move(drain));
       return;
     }
-    finish(std::move(drain));
+    // Done: the entry goes with this handler (out of the list if still in it, closed).
   });
-}
-
-void lingering_closes::finish(std::unique_ptr<entry> drain) noexcept {
-  drain.reset();  // out of the list if still in it, and closed
 }
 
 void lingering_closes::link(entry& drain) noexcept {

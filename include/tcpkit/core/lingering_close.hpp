@@ -50,13 +50,11 @@ class lingering_closes {
  private:
   struct entry;
   static void read(std::unique_ptr<entry> drain);
-  static void finish(std::unique_ptr<entry> drain) noexcept;
   void link(entry& drain) noexcept;
   void unlink(entry& drain) noexcept;
   void arm();
   void expire();
 
-  asio::any_io_executor executor_;
   clock::duration drain_;
   asio::steady_timer timer_;
   bool armed_ = false;
